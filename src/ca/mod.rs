@@ -1,0 +1,3 @@
+//! See cli.rs for the `flock ca` command.
+
+pub mod cli;

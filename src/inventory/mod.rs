@@ -1,0 +1,1 @@
+//! Inventories (Ansible INI, YAML, directories) and host patterns. (Implemented in issue 3.)

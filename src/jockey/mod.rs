@@ -1,0 +1,3 @@
+//! See cli.rs for the `flock jockey` command.
+
+pub mod cli;

@@ -1,0 +1,3 @@
+//! See cli.rs for the `flock lab` command.
+
+pub mod cli;

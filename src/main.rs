@@ -1,0 +1,5 @@
+//! The `flock` binary.
+
+fn main() -> std::process::ExitCode {
+    flock::cli::main()
+}

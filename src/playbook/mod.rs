@@ -1,0 +1,2 @@
+//! The parsed playbook model (plays, tasks, handlers with source positions) and its loader.
+//! (Implemented in issue 3.)
