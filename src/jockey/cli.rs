@@ -15,3 +15,9 @@ pub fn run(_args: JockeyArgs) -> ExitCode {
     eprintln!("flock jockey: not implemented yet");
     ExitCode::FAILURE
 }
+
+/// `flock password @HOST`: prints jockey's stored root password of a host.
+pub fn print_password(_target: &str) -> ExitCode {
+    eprintln!("flock password: not implemented yet");
+    ExitCode::FAILURE
+}

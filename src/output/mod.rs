@@ -1,2 +1,190 @@
 //! Events from the executor and their Ansible-style rendering (`PLAY [...]`, `ok: [host]`, recap).
-//! (Implemented in issue 5.)
+//!
+//! The executor never prints: it sends [`Event`]s to an [`Output`], which renders them in the
+//! style of the playbook's dialect (Ansible 1.2's `TASK: [name]` banners or modern `TASK [name]`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use crate::template::Dialect;
+use crate::value::{Map, Value};
+
+/// How one host finished one task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Succeeded, nothing changed.
+    Ok,
+    /// Succeeded and changed something.
+    Changed,
+    /// Failed (the host stops for the rest of the play unless ignored).
+    Failed,
+    /// Failed, but `ignore_errors` was set.
+    Ignored,
+    /// Condition false, or nothing to do.
+    Skipped,
+    /// Could not be reached (or a controller-side error made it "dark", as 1.2 did).
+    Unreachable,
+}
+
+/// Per-host counters for the recap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// Tasks that succeeded (changed ones included, as Ansible counts).
+    pub ok: u32,
+    /// Tasks that changed something.
+    pub changed: u32,
+    /// 1 if the host became unreachable.
+    pub unreachable: u32,
+    /// Tasks that failed.
+    pub failed: u32,
+    /// Tasks skipped.
+    pub skipped: u32,
+    /// Failures ignored (`ignore_errors`).
+    pub ignored: u32,
+}
+
+/// Everything the executor reports.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A play starts.
+    PlayStart { name: String },
+    /// The play's pattern matched no host.
+    NoHostsMatched,
+    /// Fact gathering starts.
+    GatheringFacts,
+    /// A task (or handler) starts.
+    TaskStart { name: String, handler: bool },
+    /// One host's result for the current task (or one loop item of it).
+    HostResult { host: String, status: Status, item: Option<String>, result: Map },
+    /// A vars_files import line (1.2: `core-01: importing /path`).
+    Import { host: String, path: String, imported: bool },
+    /// A unified diff for `--diff`.
+    Diff { host: String, text: String },
+    /// A warning for the user.
+    Warning(String),
+    /// Every host failed: the run stops.
+    AllHostsFailed,
+    /// The recap at the end.
+    Recap { stats: BTreeMap<String, HostStats> },
+}
+
+/// Renders events as text on a writer (stdout by default).
+pub struct Output {
+    dialect: Dialect,
+    verbosity: u8,
+    out: Box<dyn Write + Send>,
+}
+
+impl Output {
+    /// Output on stdout.
+    pub fn stdout(dialect: Dialect, verbosity: u8) -> Self {
+        Self { dialect, verbosity, out: Box::new(std::io::stdout()) }
+    }
+
+    /// Output to any writer (tests).
+    pub fn to_writer(dialect: Dialect, verbosity: u8, out: Box<dyn Write + Send>) -> Self {
+        Self { dialect, verbosity, out }
+    }
+
+    /// Renders one event.
+    pub fn emit(&mut self, event: &Event) {
+        let text = render(event, self.dialect, self.verbosity);
+        if !text.is_empty() {
+            let _ = self.out.write_all(text.as_bytes());
+            let _ = self.out.flush();
+        }
+    }
+}
+
+/// A banner line: text, a space and stars up to column 79 (at least 3), preceded by a blank line.
+pub fn banner(text: &str) -> String {
+    let stars = 78usize.saturating_sub(text.chars().count()).max(3);
+    format!("\n{} {}\n", text, "*".repeat(stars))
+}
+
+/// Renders one event as text.
+pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
+    match event {
+        Event::PlayStart { name } => banner(&format!("PLAY [{name}]")),
+        Event::NoHostsMatched => "skipping: no hosts matched\n".to_string(),
+        Event::GatheringFacts => match dialect {
+            Dialect::Legacy12 => banner("GATHERING FACTS"),
+            Dialect::Modern => banner("TASK [Gathering Facts]"),
+        },
+        Event::TaskStart { name, handler } => match (dialect, handler) {
+            (Dialect::Legacy12, false) => banner(&format!("TASK: [{name}]")),
+            (Dialect::Legacy12, true) => banner(&format!("NOTIFIED: [{name}]")),
+            (Dialect::Modern, false) => banner(&format!("TASK [{name}]")),
+            (Dialect::Modern, true) => banner(&format!("RUNNING HANDLER [{name}]")),
+        },
+        Event::HostResult { host, status, item, result } => host_line(host, *status, item.as_deref(), result, verbosity),
+        Event::Import { host, path, imported } => {
+            if *imported {
+                format!("{host}: importing {path}\n")
+            } else {
+                format!("{host}: not importing file: {path}\n")
+            }
+        }
+        Event::Diff { text, .. } => text.clone(),
+        Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
+        Event::AllHostsFailed => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
+        Event::Recap { stats } => recap(stats),
+    }
+}
+
+fn host_line(host: &str, status: Status, item: Option<&str>, result: &Map, verbosity: u8) -> String {
+    let item_part = item.map(|i| format!(" => (item={i})")).unwrap_or_default();
+    let json = || serde_json::to_string(&Value::Object(result.clone())).unwrap_or_default();
+    match status {
+        Status::Ok | Status::Changed => {
+            let word = if status == Status::Ok { "ok" } else { "changed" };
+            let show = verbosity > 0 || result.contains_key("msg") && is_debug(result);
+            if show {
+                format!("{word}: [{host}]{item_part} => {}\n", json())
+            } else {
+                format!("{word}: [{host}]{item_part}\n")
+            }
+        }
+        Status::Skipped => format!("skipping: [{host}]{item_part}\n"),
+        Status::Failed => format!("failed: [{host}]{item_part} => {}\n", json()),
+        Status::Ignored => format!("failed: [{host}]{item_part} => {}\n...ignoring\n", json()),
+        Status::Unreachable => {
+            let msg = result.get("msg").and_then(Value::as_str).unwrap_or("unreachable");
+            format!("fatal: [{host}] => {msg}\n")
+        }
+    }
+}
+
+fn is_debug(result: &Map) -> bool {
+    result.get("_flock_show").and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn recap(stats: &BTreeMap<String, HostStats>) -> String {
+    let mut s = banner("PLAY RECAP");
+    for (host, st) in stats {
+        s.push_str(&format!(
+            "{:<26} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4}\n",
+            host, st.ok, st.changed, st.unreachable, st.failed
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banners_pad_to_79_columns() {
+        let b = banner("PLAY [all]");
+        assert_eq!(b, format!("\nPLAY [all] {}\n", "*".repeat(68)));
+    }
+
+    #[test]
+    fn recap_matches_ansible_12_layout() {
+        let mut stats = BTreeMap::new();
+        stats.insert("core-01".to_string(), HostStats { ok: 3, changed: 1, ..Default::default() });
+        let text = recap(&stats);
+        assert!(text.contains("core-01                    : ok=3    changed=1    unreachable=0    failed=0   \n"));
+    }
+}
