@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "Welcome to $(hostname) - managed by flock"
