@@ -41,6 +41,8 @@ pub struct HostStats {
     pub skipped: u32,
     /// Failures ignored (`ignore_errors`).
     pub ignored: u32,
+    /// Failures rescued by a block's `rescue`.
+    pub rescued: u32,
 }
 
 /// Everything the executor reports.
@@ -113,10 +115,11 @@ impl Output {
     }
 }
 
-/// A banner line: text, a space and stars up to column 79 (at least 3), preceded by a blank line.
+/// A banner line as Ansible 1.2 printed it: a blank line, the text, a space, stars up to column
+/// 79 (at least 3) and a trailing space.
 pub fn banner(text: &str) -> String {
     let stars = 78usize.saturating_sub(text.chars().count()).max(3);
-    format!("\n{} {}\n", text, "*".repeat(stars))
+    format!("\n{} {} \n", text, "*".repeat(stars))
 }
 
 /// Renders one event as text.
@@ -154,7 +157,7 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
         Event::AllHostsFailed => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
-        Event::Recap { stats } => recap(stats),
+        Event::Recap { stats } => format!("{}\n", recap(stats)),
     }
 }
 
@@ -219,7 +222,7 @@ mod tests {
     #[test]
     fn banners_pad_to_79_columns() {
         let b = banner("PLAY [all]");
-        assert_eq!(b, format!("\nPLAY [all] {}\n", "*".repeat(68)));
+        assert_eq!(b, format!("\nPLAY [all] {} \n", "*".repeat(68)));
     }
 
     #[test]
