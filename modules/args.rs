@@ -49,7 +49,14 @@ pub struct OptSpec {
 impl OptSpec {
     /// An optional option of the given kind.
     pub const fn new(name: &'static str, kind: ArgKind) -> Self {
-        Self { name, aliases: &[], kind, required: false, choices: &[], default: None }
+        Self {
+            name,
+            aliases: &[],
+            kind,
+            required: false,
+            choices: &[],
+            default: None,
+        }
     }
     /// Marks the option required.
     pub const fn required(mut self) -> Self {
@@ -116,7 +123,11 @@ pub enum ArgError {
     Missing(String),
     /// `value of K must be one of: a,b, got: X`.
     #[error("value of {name} must be one of: {choices}, got: {got}")]
-    Choice { name: String, choices: String, got: String },
+    Choice {
+        name: String,
+        choices: String,
+        got: String,
+    },
     /// Wrong type.
     #[error("argument {name} is of invalid type: {msg}")]
     Type { name: String, msg: String },
@@ -135,8 +146,16 @@ pub struct ModuleArgs {
 
 impl ModuleArgs {
     /// Validates `given` (canonical names or aliases) against `spec`.
-    pub fn validate(spec: &ArgSpec, given: &Map, free_form: Option<String>) -> Result<Self, ArgError> {
-        let common = if spec.file_common { file_common_options() } else { Vec::new() };
+    pub fn validate(
+        spec: &ArgSpec,
+        given: &Map,
+        free_form: Option<String>,
+    ) -> Result<Self, ArgError> {
+        let common = if spec.file_common {
+            file_common_options()
+        } else {
+            Vec::new()
+        };
         let all: Vec<&OptSpec> = spec.options.iter().chain(common.iter()).collect();
         let mut values = IndexMap::new();
         for (key, value) in given {
@@ -154,7 +173,10 @@ impl ModuleArgs {
                 continue;
             }
             if let Some(d) = opt.default {
-                values.insert(opt.name.to_string(), convert(opt, &Value::String(d.into()))?);
+                values.insert(
+                    opt.name.to_string(),
+                    convert(opt, &Value::String(d.into()))?,
+                );
             } else if opt.required {
                 return Err(ArgError::Missing(opt.name.to_string()));
             }
@@ -164,7 +186,10 @@ impl ModuleArgs {
 
     /// Arguments without validation (tests, internal calls).
     pub fn from_map(map: Map) -> Self {
-        Self { values: map.into_iter().collect(), free_form: None }
+        Self {
+            values: map.into_iter().collect(),
+            free_form: None,
+        }
     }
 
     /// The raw value of an option.
@@ -238,29 +263,43 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
             });
         }
     }
-    let type_err = |msg: &str| ArgError::Type { name: opt.name.into(), msg: msg.into() };
+    let type_err = |msg: &str| ArgError::Type {
+        name: opt.name.into(),
+        msg: msg.into(),
+    };
     Ok(match opt.kind {
         ArgKind::Raw => value.clone(),
         ArgKind::Str | ArgKind::Path => match value {
             Value::Null => Value::Null,
             v => Value::String(value_text(v)),
         },
-        ArgKind::Bool => Value::Bool(parse_bool(value).ok_or_else(|| type_err("expected a boolean"))?),
+        ArgKind::Bool => {
+            Value::Bool(parse_bool(value).ok_or_else(|| type_err("expected a boolean"))?)
+        }
         ArgKind::Int => match value {
             Value::Number(n) if n.is_i64() => value.clone(),
-            Value::String(s) => Value::from(s.trim().parse::<i64>().map_err(|_| type_err("expected an integer"))?),
+            Value::String(s) => Value::from(
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| type_err("expected an integer"))?,
+            ),
             _ => return Err(type_err("expected an integer")),
         },
         ArgKind::List => match value {
             Value::Array(_) => value.clone(),
             Value::String(s) if s.is_empty() => Value::Array(vec![]),
-            Value::String(s) => Value::Array(s.split(',').map(|p| Value::String(p.trim().to_string())).collect()),
+            Value::String(s) => Value::Array(
+                s.split(',')
+                    .map(|p| Value::String(p.trim().to_string()))
+                    .collect(),
+            ),
             v => Value::Array(vec![Value::String(value_text(v))]),
         },
         ArgKind::Mode => match value {
             Value::Number(n) => Value::from(n.as_u64().ok_or_else(|| type_err("invalid mode"))?),
             Value::String(s) => Value::from(
-                u32::from_str_radix(s.trim(), 8).map_err(|_| type_err(&format!("invalid mode {s:?}")))?,
+                u32::from_str_radix(s.trim(), 8)
+                    .map_err(|_| type_err(&format!("invalid mode {s:?}")))?,
             ),
             Value::Null => Value::Null,
             _ => return Err(type_err("invalid mode")),
@@ -273,7 +312,8 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
 pub fn parse_kv(s: &str) -> (Map, Vec<String>) {
     let mut map = Map::new();
     let mut rest = Vec::new();
-    let tokens = shlex::split(s).unwrap_or_else(|| s.split_whitespace().map(str::to_string).collect());
+    let tokens =
+        shlex::split(s).unwrap_or_else(|| s.split_whitespace().map(str::to_string).collect());
     for tok in tokens {
         match tok.split_once('=') {
             Some((k, v)) if !k.is_empty() => {
@@ -292,8 +332,12 @@ mod tests {
     fn spec() -> ArgSpec {
         ArgSpec {
             options: vec![
-                OptSpec::new("dest", ArgKind::Path).required().aliases(&["path", "name"]),
-                OptSpec::new("state", ArgKind::Str).choices(&["present", "absent"]).default("present"),
+                OptSpec::new("dest", ArgKind::Path)
+                    .required()
+                    .aliases(&["path", "name"]),
+                OptSpec::new("state", ArgKind::Str)
+                    .choices(&["present", "absent"])
+                    .default("present"),
                 OptSpec::new("create", ArgKind::Bool),
             ],
             free_form: false,
@@ -303,7 +347,8 @@ mod tests {
 
     #[test]
     fn validates_aliases_defaults_and_modes() {
-        let (given, rest) = parse_kv("path=/etc/x create=yes mode=0644 line=\"%wheel ALL=(ALL) NOPASSWD:ALL\"");
+        let (given, rest) =
+            parse_kv("path=/etc/x create=yes mode=0644 line=\"%wheel ALL=(ALL) NOPASSWD:ALL\"");
         assert!(rest.is_empty());
         let err = ModuleArgs::validate(&spec(), &given, None).unwrap_err();
         assert_eq!(err, ArgError::Unsupported("line".into()));
@@ -318,8 +363,14 @@ mod tests {
     #[test]
     fn rejects_bad_choice_and_missing() {
         let (given, _) = parse_kv("dest=/x state=Present");
-        assert!(matches!(ModuleArgs::validate(&spec(), &given, None), Err(ArgError::Choice { .. })));
+        assert!(matches!(
+            ModuleArgs::validate(&spec(), &given, None),
+            Err(ArgError::Choice { .. })
+        ));
         let (given, _) = parse_kv("state=present");
-        assert_eq!(ModuleArgs::validate(&spec(), &given, None).unwrap_err(), ArgError::Missing("dest".into()));
+        assert_eq!(
+            ModuleArgs::validate(&spec(), &given, None).unwrap_err(),
+            ArgError::Missing("dest".into())
+        );
     }
 }

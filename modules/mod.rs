@@ -79,15 +79,26 @@ impl ModuleResult {
     }
     /// A successful result with `changed` set as given.
     pub fn changed(changed: bool) -> Self {
-        Self { changed, ..Self::default() }
+        Self {
+            changed,
+            ..Self::default()
+        }
     }
     /// A failed result with a message.
     pub fn failed(msg: impl Into<String>) -> Self {
-        Self { failed: true, msg: Some(msg.into()), ..Self::default() }
+        Self {
+            failed: true,
+            msg: Some(msg.into()),
+            ..Self::default()
+        }
     }
     /// A skipped result with a message.
     pub fn skipped(msg: impl Into<String>) -> Self {
-        Self { skipped: true, msg: Some(msg.into()), ..Self::default() }
+        Self {
+            skipped: true,
+            msg: Some(msg.into()),
+            ..Self::default()
+        }
     }
     /// Adds a result key.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -133,7 +144,11 @@ pub trait Module: Send + Sync {
     /// Its arguments: names, aliases, types, choices, required.
     fn spec(&self) -> &ArgSpec;
     /// Runs the module on one host with validated arguments.
-    async fn run(&self, ctx: &ModuleContext<'_>, args: &ModuleArgs) -> Result<ModuleResult, ModuleError>;
+    async fn run(
+        &self,
+        ctx: &ModuleContext<'_>,
+        args: &ModuleArgs,
+    ) -> Result<ModuleResult, ModuleError>;
 }
 
 /// Every module flock knows, by name (aliases such as `action` names included).

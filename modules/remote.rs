@@ -57,8 +57,14 @@ impl<'a> Remote<'a> {
     }
 
     /// Runs a shell script with `stdin` fed to it.
-    pub async fn sh_stdin(&self, script: &str, stdin: &[u8]) -> Result<ExecOutput, ConnectionError> {
-        self.conn.exec(script, self.become_.as_ref(), Some(stdin)).await
+    pub async fn sh_stdin(
+        &self,
+        script: &str,
+        stdin: &[u8],
+    ) -> Result<ExecOutput, ConnectionError> {
+        self.conn
+            .exec(script, self.become_.as_ref(), Some(stdin))
+            .await
     }
 
     /// Runs a program with arguments, each quoted (no shell syntax is interpreted).
@@ -93,7 +99,10 @@ impl<'a> Remote<'a> {
 
 /// Joins argv into one shell command line, each word quoted.
 pub fn join_argv(argv: &[&str]) -> String {
-    argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A script printing `kind|mode|owner|group|size|target` for `path`, or nothing when absent.
@@ -125,7 +134,11 @@ pub fn parse_stat(out: &str) -> Option<FileStat> {
         owner: parts[2].to_string(),
         group: parts[3].to_string(),
         size: parts[4].parse().unwrap_or(0),
-        link_target: if kind == "link" { lines.next().map(str::to_string) } else { None },
+        link_target: if kind == "link" {
+            lines.next().map(str::to_string)
+        } else {
+            None
+        },
     })
 }
 
@@ -150,7 +163,9 @@ pub fn atomic_write_script(path: &str, attrs: &FileAttrs) -> String {
     if let Some(m) = attrs.mode {
         s.push_str(&format!("chmod {:o} \"$t\"; ", m));
     }
-    s.push_str(&format!("sync \"$t\" 2>/dev/null || true; mv -f \"$t\" {q}; trap - EXIT"));
+    s.push_str(&format!(
+        "sync \"$t\" 2>/dev/null || true; mv -f \"$t\" {q}; trap - EXIT"
+    ));
     s
 }
 

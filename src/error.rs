@@ -23,7 +23,11 @@ impl SourcePos {
 
     /// The start of a file, for errors about a whole file.
     pub fn file_start(file: &Path) -> Self {
-        Self { file: Arc::new(file.to_path_buf()), line: 1, col: 1 }
+        Self {
+            file: Arc::new(file.to_path_buf()),
+            line: 1,
+            col: 1,
+        }
     }
 }
 

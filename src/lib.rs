@@ -20,21 +20,21 @@
 pub mod error;
 pub mod value;
 
-pub mod yaml;
-pub mod inventory;
-pub mod playbook;
-pub mod vars;
-pub mod template;
 pub mod connection;
+pub mod executor;
+pub mod inventory;
 #[path = "../modules/mod.rs"]
 pub mod modules;
-pub mod executor;
 pub mod output;
+pub mod playbook;
+pub mod template;
+pub mod vars;
+pub mod yaml;
 
-pub mod lab;
 pub mod ca;
-pub mod jockey;
 pub mod cli;
+pub mod jockey;
+pub mod lab;
 
 pub use error::SourcePos;
 pub use value::{Map, Value};

@@ -12,14 +12,20 @@ use russh::keys::ssh_key::{self, Algorithm, HashAlg, LineEnding, PrivateKey, Pub
 pub enum KeyError {
     /// A file could not be read or written.
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     /// Key generation or encoding failed.
     #[error("{path}: {msg}")]
     Key { path: String, msg: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.display().to_string(), source }
+    move |source| KeyError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Creates `keys/` and `space/boot/pxelinux.cfg/` under `dir`, then `keys/sysop` (encrypted with
@@ -45,31 +51,54 @@ pub fn init(dir: &Path, passphrase: Option<&str>) -> Result<Vec<String>, KeyErro
 
 /// Generates an ed25519 key pair at `path` (`path.pub` for the public half). The private file is
 /// created with mode 0600 before any byte is written.
-pub fn generate(path: &Path, passphrase: Option<&str>, comment: &str) -> Result<PublicKey, KeyError> {
-    let key_err = |msg: String| KeyError::Key { path: path.display().to_string(), msg };
+pub fn generate(
+    path: &Path,
+    passphrase: Option<&str>,
+    comment: &str,
+) -> Result<PublicKey, KeyError> {
+    let key_err = |msg: String| KeyError::Key {
+        path: path.display().to_string(),
+        msg,
+    };
     let mut rng = rand10::rng();
-    let mut key = PrivateKey::random(&mut rng, Algorithm::Ed25519).map_err(|e| key_err(e.to_string()))?;
+    let mut key =
+        PrivateKey::random(&mut rng, Algorithm::Ed25519).map_err(|e| key_err(e.to_string()))?;
     key.set_comment(comment);
     let public = key.public_key().clone();
     let key = match passphrase.filter(|p| !p.is_empty()) {
-        Some(p) => key.encrypt(&mut rng, p).map_err(|e| key_err(e.to_string()))?,
+        Some(p) => key
+            .encrypt(&mut rng, p)
+            .map_err(|e| key_err(e.to_string()))?,
         None => key,
     };
-    let pem = key.to_openssh(LineEnding::LF).map_err(|e| key_err(e.to_string()))?;
+    let pem = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| key_err(e.to_string()))?;
     write_private(path, pem.as_bytes())?;
     let pub_path = path.with_extension("pub");
-    let pub_path = if path.extension().is_some() { pub_path } else { path.with_file_name(format!("{}.pub", file_name(path))) };
+    let pub_path = if path.extension().is_some() {
+        pub_path
+    } else {
+        path.with_file_name(format!("{}.pub", file_name(path)))
+    };
     let line = public.to_openssh().map_err(|e| key_err(e.to_string()))?;
     fs::write(&pub_path, format!("{line}\n")).map_err(io_err(&pub_path))?;
     Ok(public)
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn write_private(path: &Path, data: &[u8]) -> Result<(), KeyError> {
-    let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io_err(path))?;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(path))?;
     f.write_all(data).map_err(io_err(path))
 }
 
@@ -90,7 +119,11 @@ pub fn fingerprint_line(public: &PublicKey) -> String {
         Algorithm::Ecdsa { .. } => "ECDSA".to_string(),
         other => other.as_str().to_uppercase(),
     };
-    format!("{bits} {} {} ({kind})", public.fingerprint(HashAlg::Sha256), public.comment())
+    format!(
+        "{bits} {} {} ({kind})",
+        public.fingerprint(HashAlg::Sha256),
+        public.comment()
+    )
 }
 
 /// Fingerprints of every `*.pub` in `keys/` under `dir`, sorted by file name.
@@ -106,8 +139,10 @@ pub fn list(dir: &Path) -> Result<Vec<String>, KeyError> {
     let mut lines = Vec::new();
     for p in entries {
         let text = fs::read_to_string(&p).map_err(io_err(&p))?;
-        let public = PublicKey::from_openssh(text.trim())
-            .map_err(|e| KeyError::Key { path: p.display().to_string(), msg: e.to_string() })?;
+        let public = PublicKey::from_openssh(text.trim()).map_err(|e| KeyError::Key {
+            path: p.display().to_string(),
+            msg: e.to_string(),
+        })?;
         lines.push(format!("{}: {}", p.display(), fingerprint_line(&public)));
     }
     Ok(lines)
@@ -133,8 +168,16 @@ mod tests {
             .arg(&sysop)
             .output()
             .unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-        let wrong = std::process::Command::new("ssh-keygen").args(["-y", "-P", "", "-f"]).arg(&sysop).output().unwrap();
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        let wrong = std::process::Command::new("ssh-keygen")
+            .args(["-y", "-P", "", "-f"])
+            .arg(&sysop)
+            .output()
+            .unwrap();
         assert!(!wrong.status.success());
         let nopass = std::process::Command::new("ssh-keygen")
             .args(["-y", "-P", "", "-f"])

@@ -203,7 +203,12 @@ pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let argv0 = args
         .first()
-        .map(|a| Path::new(a).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|a| {
+            Path::new(a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
         .unwrap_or_default();
     match argv0.as_str() {
         "ansible-playbook" => {
@@ -226,10 +231,23 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Play(a) => play(a, None, false),
         Command::Show(a) => play(a, None, true),
         Command::Rollback(a) => play(a, Some("rollback=yes"), false),
-        Command::Module { target, module, args, run } => adhoc_target(&target, &module, args.as_deref().unwrap_or(""), run),
+        Command::Module {
+            target,
+            module,
+            args,
+            run,
+        } => adhoc_target(&target, &module, args.as_deref().unwrap_or(""), run),
         Command::Setup(a) => adhoc_target(&a.target, "setup", "", a.run),
-        Command::Cmd { target, command, run } => adhoc_target(&target, "command", &command, run),
-        Command::Shell { target, script, run } => adhoc_target(&target, "shell", &script, run),
+        Command::Cmd {
+            target,
+            command,
+            run,
+        } => adhoc_target(&target, "command", &command, run),
+        Command::Shell {
+            target,
+            script,
+            run,
+        } => adhoc_target(&target, "shell", &script, run),
         Command::Ping(a) => adhoc_target(&a.target, "ping", "", a.run),
         Command::Reboot(a) => adhoc_target(&a.target, "command", "/sbin/reboot", a.run),
         Command::Shutdown(a) => adhoc_target(&a.target, "command", "/sbin/shutdown -h now", a.run),
@@ -242,9 +260,18 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Init { passphrase_env } => init(passphrase_env),
         Command::Keys => print_lines(keys::list(Path::new("."))),
         Command::Password { target } => crate::jockey::cli::print_password(&target),
-        Command::Playbook(a) => executor::run(RunRequest { kind: RunKind::Playbooks(a.playbooks), opts: a.run, pb: a.pb }),
+        Command::Playbook(a) => executor::run(RunRequest {
+            kind: RunKind::Playbooks(a.playbooks),
+            opts: a.run,
+            pb: a.pb,
+        }),
         Command::Adhoc(a) => executor::run(RunRequest {
-            kind: RunKind::Adhoc { pattern: a.pattern, module: a.module, args: a.args, list_hosts: a.list_hosts },
+            kind: RunKind::Adhoc {
+                pattern: a.pattern,
+                module: a.module,
+                args: a.args,
+                list_hosts: a.list_hosts,
+            },
             opts: a.run,
             pb: PlaybookOptions::default(),
         }),
@@ -256,10 +283,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "flock", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => fail(&format!("flock man: {e}")),
-        },
+        Command::Man => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!("flock man: {e}")),
+            }
+        }
     }
 }
 
@@ -288,7 +317,10 @@ fn apply_target(word: &str, run: &mut RunOptions) -> wrapper::Target {
 fn play(mut a: PlayArgs, extra: Option<&str>, show: bool) -> ExitCode {
     let t = apply_target(&a.target, &mut a.run);
     if t.hosts.is_empty() {
-        return fail(&format!("flock play: no hosts in {:?} (write [user]@HOSTS or @@HOSTS)", a.target));
+        return fail(&format!(
+            "flock play: no hosts in {:?} (write [user]@HOSTS or @@HOSTS)",
+            a.target
+        ));
     }
     a.run.limit = Some(match a.run.limit.take() {
         Some(l) => format!("{}:&{l}", t.hosts),
@@ -301,7 +333,11 @@ fn play(mut a: PlayArgs, extra: Option<&str>, show: bool) -> ExitCode {
     if show && !show_task_names(&playbook) {
         return ExitCode::from(1);
     }
-    executor::run(RunRequest { kind: RunKind::Playbooks(vec![playbook]), opts: a.run, pb: a.pb })
+    executor::run(RunRequest {
+        kind: RunKind::Playbooks(vec![playbook]),
+        opts: a.run,
+        pb: a.pb,
+    })
 }
 
 /// `flock show`: prints every `name:` line of the playbook file (as the original's grep did),
@@ -314,7 +350,10 @@ fn show_task_names(playbook: &Path) -> bool {
             return false;
         }
     };
-    for line in text.lines().filter(|l| l.trim_start().trim_start_matches("- ").starts_with("name:")) {
+    for line in text
+        .lines()
+        .filter(|l| l.trim_start().trim_start_matches("- ").starts_with("name:"))
+    {
         println!("{}", line.trim());
     }
     println!("Press Enter to continue, Ctrl-C to abort");
@@ -325,17 +364,27 @@ fn show_task_names(playbook: &Path) -> bool {
 fn adhoc_target(word: &str, module: &str, args: &str, mut run: RunOptions) -> ExitCode {
     let t = apply_target(word, &mut run);
     if t.hosts.is_empty() {
-        return fail(&format!("flock: no hosts in {word:?} (write [user]@HOSTS or @@HOSTS)"));
+        return fail(&format!(
+            "flock: no hosts in {word:?} (write [user]@HOSTS or @@HOSTS)"
+        ));
     }
     executor::run(RunRequest {
-        kind: RunKind::Adhoc { pattern: t.hosts, module: module.to_string(), args: args.to_string(), list_hosts: false },
+        kind: RunKind::Adhoc {
+            pattern: t.hosts,
+            module: module.to_string(),
+            args: args.to_string(),
+            list_hosts: false,
+        },
         opts: run,
         pb: PlaybookOptions::default(),
     })
 }
 
 fn service(a: ServiceArgs, action: &str) -> ExitCode {
-    let cmd = format!("service {} {action}", crate::connection::shell_quote(&a.service));
+    let cmd = format!(
+        "service {} {action}",
+        crate::connection::shell_quote(&a.service)
+    );
     adhoc_target(&a.target, "command", &cmd, a.run)
 }
 

@@ -7,13 +7,23 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct RunOptions {
     /// Inventory file, directory or comma-separated host list (default: $ANSIBLE_HOSTS, then ./hosts).
-    #[arg(short = 'i', long = "inventory", visible_alias = "inventory-file", value_name = "INVENTORY")]
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        visible_alias = "inventory-file",
+        value_name = "INVENTORY"
+    )]
     pub inventory: Option<String>,
     /// Further limit the hosts to a pattern (`@file` reads host names from a file).
     #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
     pub limit: Option<String>,
     /// Remote user to log in as.
-    #[arg(short = 'u', long = "user", visible_alias = "remote-user", value_name = "REMOTE_USER")]
+    #[arg(
+        short = 'u',
+        long = "user",
+        visible_alias = "remote-user",
+        value_name = "REMOTE_USER"
+    )]
     pub user: Option<String>,
     /// Ask for the SSH password.
     #[arg(short = 'k', long = "ask-pass")]
@@ -28,10 +38,19 @@ pub struct RunOptions {
     #[arg(short = 'b', long = "become")]
     pub become_: bool,
     /// User to sudo / become (default root).
-    #[arg(short = 'U', long = "sudo-user", visible_alias = "become-user", value_name = "USER")]
+    #[arg(
+        short = 'U',
+        long = "sudo-user",
+        visible_alias = "become-user",
+        value_name = "USER"
+    )]
     pub become_user: Option<String>,
     /// Private key file for SSH.
-    #[arg(long = "private-key", visible_alias = "key-file", value_name = "PRIVATE_KEY_FILE")]
+    #[arg(
+        long = "private-key",
+        visible_alias = "key-file",
+        value_name = "PRIVATE_KEY_FILE"
+    )]
     pub private_key: Option<PathBuf>,
     /// Connection type: ssh, local, chroot (paramiko and smart mean ssh).
     #[arg(short = 'c', long = "connection", value_name = "CONNECTION")]

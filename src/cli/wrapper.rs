@@ -18,9 +18,18 @@ pub struct Target {
 /// second one adds sudo. A word without `@` is taken whole as the user with an empty pattern.
 pub fn parse_target(word: &str) -> Target {
     let Some(at) = word.find('@') else {
-        return Target { user: word.to_string(), hosts: String::new(), ask_pass: false, sudo: false };
+        return Target {
+            user: word.to_string(),
+            hosts: String::new(),
+            ask_pass: false,
+            sudo: false,
+        };
     };
-    let user = if at == 0 { "sysop".to_string() } else { word[..at].to_string() };
+    let user = if at == 0 {
+        "sysop".to_string()
+    } else {
+        word[..at].to_string()
+    };
     let mut rest = &word[at..];
     let mut ask_pass = false;
     let mut sudo = false;
@@ -32,7 +41,12 @@ pub fn parse_target(word: &str) -> Target {
             rest = r2;
         }
     }
-    Target { user, hosts: rest.to_string(), ask_pass, sudo }
+    Target {
+        user,
+        hosts: rest.to_string(),
+        ask_pass,
+        sudo,
+    }
 }
 
 /// `PLAYBOOK` may omit `.yml`: `ground` → `ground.yml` when that file exists.
@@ -52,13 +66,25 @@ mod tests {
     #[test]
     fn parses_the_wrapper_forms() {
         let t = parse_target("@@core");
-        assert_eq!((t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo), ("sysop", "core", true, true));
+        assert_eq!(
+            (t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo),
+            ("sysop", "core", true, true)
+        );
         let t = parse_target("root@core-01");
-        assert_eq!((t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo), ("root", "core-01", true, false));
+        assert_eq!(
+            (t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo),
+            ("root", "core-01", true, false)
+        );
         let t = parse_target("sysop@@core");
-        assert_eq!((t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo), ("sysop", "core", true, true));
+        assert_eq!(
+            (t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo),
+            ("sysop", "core", true, true)
+        );
         let t = parse_target("@core");
-        assert_eq!((t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo), ("sysop", "core", true, false));
+        assert_eq!(
+            (t.user.as_str(), t.hosts.as_str(), t.ask_pass, t.sudo),
+            ("sysop", "core", true, false)
+        );
         let t = parse_target("core");
         assert_eq!((t.user.as_str(), t.hosts.as_str()), ("core", ""));
     }

@@ -44,11 +44,15 @@ impl LocalConnection {
                 c
             }
         };
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .env("LANG", "C")
-            .env("LC_ALL", "C");
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("LANG", "C")
+        .env("LC_ALL", "C");
         let mut child = cmd.spawn()?;
         if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
             let data = data.to_vec();
@@ -58,6 +62,10 @@ impl LocalConnection {
             });
         }
         let out = child.wait_with_output().await?;
-        Ok(ExecOutput { rc: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: out.stderr })
+        Ok(ExecOutput {
+            rc: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        })
     }
 }

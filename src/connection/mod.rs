@@ -92,7 +92,11 @@ pub enum ConnectionError {
     Connect { host: String, msg: String },
     /// Authentication was refused.
     #[error("authentication failed for {user}@{host}: {msg}")]
-    Auth { host: String, user: String, msg: String },
+    Auth {
+        host: String,
+        user: String,
+        msg: String,
+    },
     /// The host key did not match known_hosts.
     #[error("host key for {host} does not match known_hosts ({msg}); refusing to connect")]
     HostKey { host: String, msg: String },
@@ -122,9 +126,9 @@ impl Connection {
     pub async fn open(spec: &ConnectSpec) -> Result<Connection, ConnectionError> {
         let inner = match spec.transport {
             Transport::Local => Inner::Local(local::LocalConnection::new(None)),
-            Transport::Chroot => {
-                Inner::Local(local::LocalConnection::new(Some(spec.inventory_name.clone().into())))
-            }
+            Transport::Chroot => Inner::Local(local::LocalConnection::new(Some(
+                spec.inventory_name.clone().into(),
+            ))),
             Transport::Ssh => {
                 return Err(ConnectionError::Connect {
                     host: spec.inventory_name.clone(),
@@ -132,7 +136,10 @@ impl Connection {
                 })
             }
         };
-        Ok(Connection { host: spec.inventory_name.clone(), inner })
+        Ok(Connection {
+            host: spec.inventory_name.clone(),
+            inner,
+        })
     }
 
     /// The inventory name of the host this connection reaches.
@@ -160,7 +167,8 @@ impl Connection {
 /// Quotes `s` for a POSIX shell (single quotes; embedded `'` as `'\''`).
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b))
     {
         return s.to_string();
     }
@@ -180,7 +188,19 @@ pub fn shell_quote(s: &str) -> String {
 /// Wraps `script` so that it runs as `become_.user` through sudo (non-interactive when no
 /// password is set; with a password, sudo reads it from the first line of stdin).
 pub fn sudo_wrap(script: &str, become_: &Become) -> String {
-    let user = if become_.user.is_empty() { "root" } else { &become_.user };
-    let flags = if become_.password.is_some() { "-S -p ''" } else { "-n" };
-    format!("sudo -H {flags} -u {} /bin/sh -c {}", shell_quote(user), shell_quote(script))
+    let user = if become_.user.is_empty() {
+        "root"
+    } else {
+        &become_.user
+    };
+    let flags = if become_.password.is_some() {
+        "-S -p ''"
+    } else {
+        "-n"
+    };
+    format!(
+        "sudo -H {flags} -u {} /bin/sh -c {}",
+        shell_quote(user),
+        shell_quote(script)
+    )
 }

@@ -25,17 +25,28 @@ impl ConnectionPool {
     /// The open connection for `spec`, opening it once; later callers wait for the first opener.
     /// A failed open is remembered: the host stays unreachable for the run.
     pub async fn get(&self, spec: &ConnectSpec) -> Result<Arc<Connection>, ConnectionError> {
-        let key = format!("{:?}|{}|{}|{}", spec.transport, spec.inventory_name, spec.user, spec.address);
+        let key = format!(
+            "{:?}|{}|{}|{}",
+            spec.transport, spec.inventory_name, spec.user, spec.address
+        );
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             slots.entry(key).or_default().clone()
         };
         let res = slot
-            .get_or_init(|| async { Connection::open(spec).await.map(Arc::new).map_err(|e| e.to_string()) })
+            .get_or_init(|| async {
+                Connection::open(spec)
+                    .await
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
             .await;
         match res {
             Ok(c) => Ok(c.clone()),
-            Err(msg) => Err(ConnectionError::Connect { host: spec.inventory_name.clone(), msg: msg.clone() }),
+            Err(msg) => Err(ConnectionError::Connect {
+                host: spec.inventory_name.clone(),
+                msg: msg.clone(),
+            }),
         }
     }
 

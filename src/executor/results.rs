@@ -6,7 +6,11 @@ use crate::value::{Map, Value};
 /// Ansible's rule: a result is failed if it says `failed` or carries a non-zero `rc`.
 pub fn is_failed(result: &Map) -> bool {
     let flag = result.get("failed").map(truthy).unwrap_or(false);
-    let rc = result.get("rc").and_then(Value::as_i64).map(|rc| rc != 0).unwrap_or(false);
+    let rc = result
+        .get("rc")
+        .and_then(Value::as_i64)
+        .map(|rc| rc != 0)
+        .unwrap_or(false);
     flag || rc
 }
 
@@ -25,7 +29,10 @@ pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_f64().map(|f| f != 0.0).unwrap_or(false),
-        Value::String(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1" | "y"),
+        Value::String(s) => matches!(
+            s.to_ascii_lowercase().as_str(),
+            "yes" | "true" | "on" | "1" | "y"
+        ),
         Value::Null => false,
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
@@ -42,14 +49,20 @@ pub fn aggregate_items(items: Vec<Map>) -> Map {
     agg.insert("changed".into(), Value::Bool(changed));
     if failed {
         agg.insert("failed".into(), Value::Bool(true));
-        agg.insert("msg".into(), Value::String("One or more items failed.".into()));
+        agg.insert(
+            "msg".into(),
+            Value::String("One or more items failed.".into()),
+        );
     } else {
         agg.insert("msg".into(), Value::String("All items completed".into()));
     }
     if all_skipped {
         agg.insert("skipped".into(), Value::Bool(true));
     }
-    agg.insert("results".into(), Value::Array(items.into_iter().map(Value::Object).collect()));
+    agg.insert(
+        "results".into(),
+        Value::Array(items.into_iter().map(Value::Object).collect()),
+    );
     agg
 }
 

@@ -55,9 +55,18 @@ pub enum Event {
     /// A task (or handler) starts.
     TaskStart { name: String, handler: bool },
     /// One host's result for the current task (or one loop item of it).
-    HostResult { host: String, status: Status, item: Option<String>, result: Map },
+    HostResult {
+        host: String,
+        status: Status,
+        item: Option<String>,
+        result: Map,
+    },
     /// A vars_files import line (1.2: `core-01: importing /path`).
-    Import { host: String, path: String, imported: bool },
+    Import {
+        host: String,
+        path: String,
+        imported: bool,
+    },
     /// A unified diff for `--diff`.
     Diff { host: String, text: String },
     /// A warning for the user.
@@ -78,12 +87,20 @@ pub struct Output {
 impl Output {
     /// Output on stdout.
     pub fn stdout(dialect: Dialect, verbosity: u8) -> Self {
-        Self { dialect, verbosity, out: Box::new(std::io::stdout()) }
+        Self {
+            dialect,
+            verbosity,
+            out: Box::new(std::io::stdout()),
+        }
     }
 
     /// Output to any writer (tests).
     pub fn to_writer(dialect: Dialect, verbosity: u8, out: Box<dyn Write + Send>) -> Self {
-        Self { dialect, verbosity, out }
+        Self {
+            dialect,
+            verbosity,
+            out,
+        }
     }
 
     /// Renders one event.
@@ -117,8 +134,17 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
             (Dialect::Modern, false) => banner(&format!("TASK [{name}]")),
             (Dialect::Modern, true) => banner(&format!("RUNNING HANDLER [{name}]")),
         },
-        Event::HostResult { host, status, item, result } => host_line(host, *status, item.as_deref(), result, verbosity),
-        Event::Import { host, path, imported } => {
+        Event::HostResult {
+            host,
+            status,
+            item,
+            result,
+        } => host_line(host, *status, item.as_deref(), result, verbosity),
+        Event::Import {
+            host,
+            path,
+            imported,
+        } => {
             if *imported {
                 format!("{host}: importing {path}\n")
             } else {
@@ -132,12 +158,22 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
     }
 }
 
-fn host_line(host: &str, status: Status, item: Option<&str>, result: &Map, verbosity: u8) -> String {
+fn host_line(
+    host: &str,
+    status: Status,
+    item: Option<&str>,
+    result: &Map,
+    verbosity: u8,
+) -> String {
     let item_part = item.map(|i| format!(" => (item={i})")).unwrap_or_default();
     let json = || serde_json::to_string(&Value::Object(result.clone())).unwrap_or_default();
     match status {
         Status::Ok | Status::Changed => {
-            let word = if status == Status::Ok { "ok" } else { "changed" };
+            let word = if status == Status::Ok {
+                "ok"
+            } else {
+                "changed"
+            };
             let show = verbosity > 0 || result.contains_key("msg") && is_debug(result);
             if show {
                 format!("{word}: [{host}]{item_part} => {}\n", json())
@@ -149,14 +185,20 @@ fn host_line(host: &str, status: Status, item: Option<&str>, result: &Map, verbo
         Status::Failed => format!("failed: [{host}]{item_part} => {}\n", json()),
         Status::Ignored => format!("failed: [{host}]{item_part} => {}\n...ignoring\n", json()),
         Status::Unreachable => {
-            let msg = result.get("msg").and_then(Value::as_str).unwrap_or("unreachable");
+            let msg = result
+                .get("msg")
+                .and_then(Value::as_str)
+                .unwrap_or("unreachable");
             format!("fatal: [{host}] => {msg}\n")
         }
     }
 }
 
 fn is_debug(result: &Map) -> bool {
-    result.get("_flock_show").and_then(Value::as_bool).unwrap_or(false)
+    result
+        .get("_flock_show")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 fn recap(stats: &BTreeMap<String, HostStats>) -> String {
@@ -183,8 +225,17 @@ mod tests {
     #[test]
     fn recap_matches_ansible_12_layout() {
         let mut stats = BTreeMap::new();
-        stats.insert("core-01".to_string(), HostStats { ok: 3, changed: 1, ..Default::default() });
+        stats.insert(
+            "core-01".to_string(),
+            HostStats {
+                ok: 3,
+                changed: 1,
+                ..Default::default()
+            },
+        );
         let text = recap(&stats);
-        assert!(text.contains("core-01                    : ok=3    changed=1    unreachable=0    failed=0   \n"));
+        assert!(text.contains(
+            "core-01                    : ok=3    changed=1    unreachable=0    failed=0   \n"
+        ));
     }
 }
