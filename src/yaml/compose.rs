@@ -45,6 +45,7 @@ struct Composed {
 /// Builds nodes from the parser's events.
 pub(crate) struct Composer<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    src: &'a str,
     file: Arc<PathBuf>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
@@ -57,6 +58,7 @@ impl<'a> Composer<'a> {
     pub(crate) fn new(src: &'a str, file: Arc<PathBuf>) -> Self {
         Composer {
             parser: Parser::new_from_str(src),
+            src,
             file,
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -71,10 +73,15 @@ impl<'a> Composer<'a> {
 
     fn scan_error(&self, e: &ScanError) -> YamlError {
         let m = e.marker();
-        YamlError::Syntax {
-            pos: SourcePos::new(self.file.clone(), m.line(), m.col() + 1),
-            message: e.info().to_string(),
+        let mut pos = SourcePos::new(self.file.clone(), m.line(), m.col() + 1);
+        let mut message = e.info().to_string();
+        if message.contains("tab") {
+            if let Some((line, col)) = first_tab_at_or_after(self.src, m.index()) {
+                pos = SourcePos::new(self.file.clone(), line, col);
+                message = "found character '\\t' that cannot start any token (tabs are not allowed in indentation)".into();
+            }
         }
+        YamlError::Syntax { pos, message }
     }
 
     fn construct_error(pos: SourcePos, message: impl Into<String>) -> YamlError {
@@ -207,6 +214,23 @@ impl<'a> Composer<'a> {
         }
         Ok(())
     }
+}
+
+/// Line and column (1-based) of the first tab at or after char index `from`.
+fn first_tab_at_or_after(src: &str, from: usize) -> Option<(usize, usize)> {
+    let (mut line, mut col) = (1, 1);
+    for (i, c) in src.chars().enumerate() {
+        if c == '\t' && i >= from {
+            return Some((line, col));
+        }
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+    }
+    None
 }
 
 /// PyYAML's `flatten_mapping` for one `<<` entry: a mapping's pairs, or the pairs of a list of
