@@ -8,7 +8,6 @@ pub(crate) const LEGACY_TASK_KEYS: &[&str] = &[
     "sudo",
     "sudo_user",
     "sudo_pass",
-    "user",
     "first_available_file",
     "include",
 ];

@@ -81,12 +81,34 @@ pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook,
         loader.markers.clear();
         plays = loader.load_plays(path, &opts.vars, &top)?;
     }
+    for play in &plays {
+        loader.check_static_vars_files(play)?;
+    }
     Ok(Playbook {
         path: path.to_path_buf(),
         plays,
         dialect,
         legacy_markers: loader.markers,
     })
+}
+
+/// Load a task file on its own (a role's `tasks/main.yml`, an `include_tasks` target at run
+/// time): its tasks get `basedir` for relative paths and remember the file they came from.
+pub(crate) fn load_task_file(path: &Path, basedir: &Path, opts: &LoadOptions) -> Result<Vec<Task>, LoadError> {
+    let mut loader = Loader {
+        opts,
+        dialect: opts.dialect.unwrap_or(Dialect::Legacy12),
+        cache: HashMap::new(),
+        markers: Vec::new(),
+        include_stack: Vec::new(),
+    };
+    let abs = normalize(path);
+    let docs = loader.read_file(&abs, &SourcePos::file_start(path))?;
+    let mut ctx = TaskCtx::for_play(basedir);
+    ctx.file_dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    ctx.included_from = Some(abs.clone());
+    let empty = Node::new(NodeKind::Null, SourcePos::file_start(path));
+    loader.parse_tasks(docs.first().unwrap_or(&empty), &ctx)
 }
 
 /// Ansible's `path_dwim`: absolute paths kept, `~` expanded, others joined to `basedir`; the
@@ -211,6 +233,40 @@ impl Loader<'_> {
             })
         });
         (!failed && !out.contains("{{")).then(|| out.into_owned())
+    }
+
+    /// Ansible's vars_files pass 1 checks, done before anything runs: a plain entry whose name
+    /// needs no per-host variable must exist and hold a mapping (or nothing); in a first-found
+    /// list, the first existing literal candidate must hold a mapping. Names with unresolved
+    /// variables are left to the run-time pass.
+    pub(crate) fn check_static_vars_files(&mut self, play: &Play) -> Result<(), LoadError> {
+        for entry in &play.vars_files {
+            for candidate in &entry.candidates {
+                let Some(name) = self.substitute(candidate, &play.vars) else {
+                    continue;
+                };
+                let path = path_dwim(&play.basedir, &name);
+                if entry.first_found && !path.exists() {
+                    continue;
+                }
+                let docs = self.read_file(&path, &entry.pos)?;
+                match docs.first().map(|d| &d.kind) {
+                    None | Some(NodeKind::Null) if !entry.first_found => {}
+                    Some(NodeKind::Map(_)) => {}
+                    other => {
+                        let what = other.map_or("nothing", |_| docs[0].type_name());
+                        return Err(LoadError::invalid(
+                            &entry.pos,
+                            format!("{} must be stored as a dictionary/hash, not a {what}", path.display()),
+                        ));
+                    }
+                }
+                if entry.first_found {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// All plays of `path` (includes spliced), with `inc_vars` merged into their vars.

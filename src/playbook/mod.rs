@@ -406,6 +406,13 @@ impl Playbook {
     }
 }
 
+/// Load a task file on its own (e.g. an `include_tasks` target at run time, or to check a task
+/// list). Relative paths of its tasks resolve against `basedir`. The dialect is
+/// `opts.dialect` or `Legacy12`.
+pub fn load_task_file(path: &Path, basedir: &Path, opts: &LoadOptions) -> Result<Vec<Task>, LoadError> {
+    load::load_task_file(path, basedir, opts)
+}
+
 /// Brace-smushing (spec §3.1): every `{{ ` → `{{` and ` }}` → `}}`, repeatedly.
 pub fn smush_braces(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains("{{ ") && !s.contains(" }}") {

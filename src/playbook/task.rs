@@ -245,7 +245,7 @@ impl Loader<'_> {
                 "sudo_user" | "become_user" => task.become_.user = opt_value(v),
                 "sudo_pass" => {}
                 "become_method" => task.become_.method = scalar_string(v),
-                "user" | "remote_user" => task.remote_user = opt_value(v),
+                "remote_user" => task.remote_user = opt_value(v),
                 "environment" => task.environment = opt_value(v),
                 "async" => task.async_ = opt_value(v),
                 "poll" => task.poll = opt_value(v),

@@ -24,4 +24,3 @@ for pb in bootstrap secure ground grid cluster database mysql scheduler schedule
 done
 run --list-tasks --tags packages ground.yml > "$HERE/ground.tags-packages.list-tasks" || true
 run --list-tasks --tags sudo,wheel bootstrap.yml > "$HERE/bootstrap.tags-sudo-wheel.list-tasks" || true
-run --list-tasks --skip-tags packages bootstrap.yml > "$HERE/bootstrap.skip-packages.list-tasks" || true
