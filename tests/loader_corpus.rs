@@ -12,12 +12,30 @@ use loader_support::{restored_corpus, yml_files};
 
 /// Playbooks that real Ansible 1.2 cannot load either, with the reason (spec §17).
 const BROKEN_IN_ORIGINAL: &[(&str, &str)] = &[
-    ("roles/basic/logcheck.yml", "vars/logcheck.yml does not exist"),
-    ("roles/vpn/ting.yml", "keys/ting.yml must be created by the user"),
-    ("roles/warewulf/obsoletes/datastore.yml", "no networks.yml under obsoletes/"),
-    ("roles/warewulf/obsoletes/wwkernel.yml", "no networks.yml under obsoletes/"),
-    ("roles/warewulf/obsoletes/wwmkchroot.yml", "no networks.yml under obsoletes/"),
-    ("roles/warewulf/obsoletes/wwvnfs.yml", "no vars files under obsoletes/"),
+    (
+        "roles/basic/logcheck.yml",
+        "vars/logcheck.yml does not exist",
+    ),
+    (
+        "roles/vpn/ting.yml",
+        "keys/ting.yml must be created by the user",
+    ),
+    (
+        "roles/warewulf/obsoletes/datastore.yml",
+        "no networks.yml under obsoletes/",
+    ),
+    (
+        "roles/warewulf/obsoletes/wwkernel.yml",
+        "no networks.yml under obsoletes/",
+    ),
+    (
+        "roles/warewulf/obsoletes/wwmkchroot.yml",
+        "no networks.yml under obsoletes/",
+    ),
+    (
+        "roles/warewulf/obsoletes/wwvnfs.yml",
+        "no vars files under obsoletes/",
+    ),
 ];
 
 enum Kind {
@@ -31,7 +49,15 @@ fn classify(path: &Path) -> Kind {
     let Some(NodeKind::Seq(items)) = docs.first().map(|d| &d.kind) else {
         return Kind::Other;
     };
-    if items.iter().any(|i| i.get("hosts").is_some() || i.get("include").is_some() && i.as_map().unwrap().len() == 1 && i.get("include").unwrap().as_str().is_some_and(|s| !s.contains("tasks"))) {
+    if items.iter().any(|i| {
+        i.get("hosts").is_some()
+            || i.get("include").is_some()
+                && i.as_map().unwrap().len() == 1
+                && i.get("include")
+                    .unwrap()
+                    .as_str()
+                    .is_some_and(|s| !s.contains("tasks"))
+    }) {
         Kind::Playbook
     } else if items.iter().all(|i| i.as_map().is_some()) {
         Kind::TaskList
@@ -47,11 +73,17 @@ fn every_corpus_playbook_and_task_list_loads() {
         return;
     };
     let opts = LoadOptions::default();
-    let (mut playbooks, mut task_lists, mut others, mut plays, mut tasks, mut legacy) = (0, 0, 0, 0, 0, 0);
+    let (mut playbooks, mut task_lists, mut others, mut plays, mut tasks, mut legacy) =
+        (0, 0, 0, 0, 0, 0);
     let mut broken = Vec::new();
     let mut unexpected = Vec::new();
     for file in yml_files(&root) {
-        let rel = file.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         match classify(&file) {
             Kind::Playbook => {
                 playbooks += 1;
@@ -61,7 +93,11 @@ fn every_corpus_playbook_and_task_list_loads() {
                             legacy += 1;
                         }
                         plays += pb.plays.len();
-                        tasks += pb.plays.iter().map(|p| p.all_tasks().count() + p.handlers.len()).sum::<usize>();
+                        tasks += pb
+                            .plays
+                            .iter()
+                            .map(|p| p.all_tasks().count() + p.handlers.len())
+                            .sum::<usize>();
                         if BROKEN_IN_ORIGINAL.iter().any(|(b, _)| *b == rel) {
                             unexpected.push(format!("{rel}: loads, but Ansible 1.2 fails on it"));
                         }
@@ -104,5 +140,9 @@ fn unrestored_symlink_stub_fails_like_ansible_12() {
     // Read straight from the snapshot, roles/firewall/networks.yml is the text
     // "../../networks.yml", which 1.2 rejects: "... must be stored as dictonary/hash".
     let err = Playbook::load(&corpus.join("ground.yml"), &LoadOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("networks.yml must be stored as a dictionary/hash"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("networks.yml must be stored as a dictionary/hash"),
+        "{err}"
+    );
 }

@@ -15,6 +15,41 @@ pub(crate) const LEGACY_TASK_KEYS: &[&str] = &[
 /// Play keywords that only exist in Ansible 1.x.
 pub(crate) const LEGACY_PLAY_KEYS: &[&str] = &["user", "sudo", "sudo_user"];
 
+/// Task keywords that only exist in modern Ansible (1.3 and later).
+pub(crate) const MODERN_TASK_KEYS: &[&str] = &[
+    "loop",
+    "loop_control",
+    "become",
+    "become_user",
+    "become_method",
+    "changed_when",
+    "failed_when",
+    "until",
+    "retries",
+    "delay",
+    "no_log",
+    "check_mode",
+    "diff",
+    "run_once",
+    "vars",
+    "listen",
+    "remote_user",
+    "block",
+    "import_tasks",
+    "include_tasks",
+];
+
+/// Play keywords that only exist in modern Ansible.
+pub(crate) const MODERN_PLAY_KEYS: &[&str] = &[
+    "become",
+    "become_user",
+    "become_method",
+    "remote_user",
+    "strategy",
+    "max_fail_percentage",
+    "environment",
+];
+
 /// Modules whose arguments are shell text where `$VAR` is ordinary shell syntax.
 const SHELL_MODULES: &[&str] = &["command", "shell", "raw", "script", "expect"];
 

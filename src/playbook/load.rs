@@ -55,22 +55,27 @@ pub(crate) struct Loader<'o> {
     pub(crate) dialect: Dialect,
     cache: HashMap<PathBuf, Rc<Vec<Node>>>,
     pub(crate) markers: Vec<(SourcePos, String)>,
+    /// Modern-only constructs seen (decide `Modern` when no 1.2-only construct was seen).
+    pub(crate) modern_markers: Vec<(SourcePos, String)>,
     include_stack: Vec<PathBuf>,
 }
 
-/// Load a playbook: build for Ansible 1.2 first; if no 1.2-only construct was seen (and no
-/// dialect was forced), rebuild from the cached YAML for modern Ansible.
+/// Load a playbook: build for Ansible 1.2 first; if no 1.2-only construct but some modern-only
+/// construct was seen (and no dialect was forced), rebuild from the cached YAML for modern
+/// Ansible. A playbook with neither stays `Legacy12` (the project default).
 pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, LoadError> {
     let mut loader = Loader {
         opts,
         dialect: opts.dialect.unwrap_or(Dialect::Legacy12),
         cache: HashMap::new(),
         markers: Vec::new(),
+        modern_markers: Vec::new(),
         include_stack: Vec::new(),
     };
     let top = SourcePos::file_start(path);
     let mut plays = loader.load_plays(path, &opts.vars, &top)?;
-    let detected = if loader.markers.is_empty() {
+    let modern = loader.markers.is_empty() && !loader.modern_markers.is_empty();
+    let detected = if modern {
         Dialect::Modern
     } else {
         Dialect::Legacy12
@@ -79,6 +84,7 @@ pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook,
     if dialect != loader.dialect {
         loader.dialect = dialect;
         loader.markers.clear();
+        loader.modern_markers.clear();
         plays = loader.load_plays(path, &opts.vars, &top)?;
     }
     for play in &plays {
@@ -89,17 +95,23 @@ pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook,
         plays,
         dialect,
         legacy_markers: loader.markers,
+        modern_markers: loader.modern_markers,
     })
 }
 
 /// Load a task file on its own (a role's `tasks/main.yml`, an `include_tasks` target at run
 /// time): its tasks get `basedir` for relative paths and remember the file they came from.
-pub(crate) fn load_task_file(path: &Path, basedir: &Path, opts: &LoadOptions) -> Result<Vec<Task>, LoadError> {
+pub(crate) fn load_task_file(
+    path: &Path,
+    basedir: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<Task>, LoadError> {
     let mut loader = Loader {
         opts,
         dialect: opts.dialect.unwrap_or(Dialect::Legacy12),
         cache: HashMap::new(),
         markers: Vec::new(),
+        modern_markers: Vec::new(),
         include_stack: Vec::new(),
     };
     let abs = normalize(path);
@@ -169,6 +181,13 @@ impl Loader<'_> {
     pub(crate) fn mark(&mut self, pos: &SourcePos, reason: String) {
         if self.markers.len() < MAX_MARKERS {
             self.markers.push((pos.clone(), reason));
+        }
+    }
+
+    /// Record a modern-only construct.
+    pub(crate) fn mark_modern(&mut self, pos: &SourcePos, reason: String) {
+        if self.modern_markers.len() < MAX_MARKERS {
+            self.modern_markers.push((pos.clone(), reason));
         }
     }
 
@@ -257,7 +276,10 @@ impl Loader<'_> {
                         let what = other.map_or("nothing", |_| docs[0].type_name());
                         return Err(LoadError::invalid(
                             &entry.pos,
-                            format!("{} must be stored as a dictionary/hash, not a {what}", path.display()),
+                            format!(
+                                "{} must be stored as a dictionary/hash, not a {what}",
+                                path.display()
+                            ),
                         ));
                     }
                 }
@@ -329,6 +351,8 @@ impl Loader<'_> {
     ) -> Result<Vec<Play>, LoadError> {
         if item.get("include").is_some() {
             self.mark(&item.pos, "play-level `include:`".into());
+        } else {
+            self.mark_modern(&item.pos, "`import_playbook`".into());
         }
         let spec = scalar_string(inc).unwrap_or_default();
         let (file, params) = parse_kv_raw(&spec, &inc.pos)?;
@@ -378,6 +402,9 @@ impl Loader<'_> {
             }
             if detect::LEGACY_PLAY_KEYS.contains(&key.as_str()) {
                 self.mark(&k.pos, format!("play keyword `{key}`"));
+            }
+            if detect::MODERN_PLAY_KEYS.contains(&key.as_str()) {
+                self.mark_modern(&k.pos, format!("play keyword `{key}`"));
             }
         }
         let hosts = match node.get("hosts") {

@@ -85,6 +85,8 @@ pub struct Playbook {
     pub dialect: Dialect,
     /// Why the dialect is `Legacy12` (the first few 1.2-only constructs found, with positions).
     pub legacy_markers: Vec<(SourcePos, String)>,
+    /// Modern-only constructs found (they decide `Modern` when there is no 1.2-only one).
+    pub modern_markers: Vec<(SourcePos, String)>,
 }
 
 /// Privilege escalation settings of a play or task (`sudo`/`sudo_user` or `become*`).
@@ -409,7 +411,11 @@ impl Playbook {
 /// Load a task file on its own (e.g. an `include_tasks` target at run time, or to check a task
 /// list). Relative paths of its tasks resolve against `basedir`. The dialect is
 /// `opts.dialect` or `Legacy12`.
-pub fn load_task_file(path: &Path, basedir: &Path, opts: &LoadOptions) -> Result<Vec<Task>, LoadError> {
+pub fn load_task_file(
+    path: &Path,
+    basedir: &Path,
+    opts: &LoadOptions,
+) -> Result<Vec<Task>, LoadError> {
     load::load_task_file(path, basedir, opts)
 }
 

@@ -223,6 +223,9 @@ impl Loader<'_> {
             if detect::LEGACY_TASK_KEYS.contains(&key.as_str()) || key.starts_with("when_") {
                 self.mark(&k.pos, format!("task keyword `{key}`"));
             }
+            if detect::MODERN_TASK_KEYS.contains(&key.as_str()) || key.contains('.') {
+                self.mark_modern(&k.pos, format!("task keyword or module `{key}`"));
+            }
             match key.as_str() {
                 "name" => task.name = scalar_string(v),
                 "when" => {
@@ -402,6 +405,7 @@ impl Loader<'_> {
     }
 
     fn parse_block(&mut self, node: &Node, ctx: &TaskCtx) -> Result<Task, LoadError> {
+        self.mark_modern(&node.pos, "`block`".into());
         let mut block_task = empty_task(node, ctx);
         block_task.module = "block".into();
         block_task.module_as_written = "block".into();
@@ -469,6 +473,8 @@ impl Loader<'_> {
     ) -> Result<Vec<Task>, LoadError> {
         if key == "include" {
             self.mark(&node.pos, "task-level `include:`".into());
+        } else {
+            self.mark_modern(&node.pos, format!("`{key}`"));
         }
         let mut own_when = Vec::new();
         let mut own_tags = Vec::new();

@@ -31,6 +31,7 @@ fn legacy_playbook_with_includes() {
         "sub/inc.yml",
         "- hosts: [a, b]\n  user: root\n  vars:\n    x: 0\n    z: 3\n  vars_files:\n    - networks.yml\n    - [ \"vars/{{ ansible_os_family }}.yml\", vars/Defaults.yml ]\n  tags: t1,t2\n  tasks:\n    - name: T\n      yum: name={{ item }}\n           state=installed\n      with_items: [a]\n      when: ansible_os_family == \"RedHat\"\n      tags: packages,x\n      notify: restart\n    - include: more.yml p=q tags=inc\n      when: x\n  handlers:\n    - name: restart\n      service: name=x state=restarted\n",
     );
+    write(d.path(), "sub/networks.yml", "masks: {home: 24}\n");
     write(
         d.path(),
         "sub/more.yml",
@@ -154,6 +155,8 @@ fn load_errors_name_file_line_col() {
         ("a: 1\n", 1, 1, "playbooks must be formatted as a YAML list"),
         ("- hosts: all\n  tasks:\n    - name: x\n      with_bogus: [1]\n      ping:\n", 4, 7, "cannot find lookup plugin"),
         ("- include: nope.yml\n", 1, 12, "file not found"),
+        ("- hosts: all\n  vars_files: [nope.yml]\n", 2, 16, "file not found"),
+        ("- hosts: all\n  vars_files:\n    - bad0.yml\n", 3, 7, "must be stored as a dictionary/hash"),
         ("- hosts: all\n\ttasks: []\n", 2, 1, "tabs are not allowed"),
         ("- hosts: all\n  tasks:\n    - name: \"x\n", 3, 13, "found unexpected end of stream"),
         ("- hosts: all\n  tasks:\n    - action: frob x=1\n", 3, 15, "unknown module frob"),

@@ -24,7 +24,9 @@ pub fn symlink_target(path: &Path) -> Option<String> {
         return None;
     }
     let text = fs::read_to_string(path).ok()?;
-    let is_path = text.bytes().all(|b| b.is_ascii_alphanumeric() || b"./_-".contains(&b));
+    let is_path = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"./_-".contains(&b));
     (is_path && !text.ends_with('\n')).then_some(text)
 }
 
@@ -53,7 +55,10 @@ pub fn restored_corpus() -> Option<(tempfile::TempDir, PathBuf)> {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("flock");
     let restored = copy_restoring_symlinks(&src, &root);
-    assert!(restored >= 30, "expected the corpus' ~31 symlink stubs, restored {restored}");
+    assert!(
+        restored >= 30,
+        "expected the corpus' ~31 symlink stubs, restored {restored}"
+    );
     Some((tmp, root))
 }
 
