@@ -37,6 +37,8 @@ pub(crate) const MODERN_TASK_KEYS: &[&str] = &[
     "block",
     "import_tasks",
     "include_tasks",
+    "include_role",
+    "import_role",
 ];
 
 /// Play keywords that only exist in modern Ansible.

@@ -85,6 +85,9 @@ pub const KNOWN_MODULES: &[&str] = &[
     "gather_facts",
     "set_stats",
     "async_status",
+    // run-time includes (the executor loads these; static imports are expanded by the loader)
+    "include_role",
+    "import_role",
 ];
 
 /// Every lookup usable as `with_<name>:` (and, later, `lookup('<name>')`).

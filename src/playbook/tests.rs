@@ -178,3 +178,42 @@ fn load_errors_name_file_line_col() {
         );
     }
 }
+
+#[test]
+fn include_role_is_a_runtime_task_and_modules_are_checked() {
+    let d = tempfile::tempdir().unwrap();
+    let top = write(
+        d.path(),
+        "site.yml",
+        "- hosts: all\n  tasks:\n    - include_role:\n        name: web\n      when: x\n      loop: [1, 2]\n    - ansible.builtin.copy: src=a dest=b\n    - local_action: command echo hi\n    - action: ping\n",
+    );
+    let pb = load(&top).unwrap();
+    assert_eq!(pb.dialect, Dialect::Modern);
+    let t = &pb.plays[0].tasks;
+    assert_eq!(t[0].module, "include_role");
+    assert_eq!(t[0].args.map["name"], "web");
+    assert_eq!(t[0].loop_.as_ref().unwrap().kind, LoopKind::Loop);
+    assert_eq!(
+        (t[1].module.as_str(), t[1].module_as_written.as_str()),
+        ("copy", "ansible.builtin.copy")
+    );
+    assert!(t[2].local_action);
+    assert_eq!(
+        (t[2].module.as_str(), t[2].args.raw.as_str()),
+        ("command", "echo hi")
+    );
+    assert_eq!(t[3].display_name(), "ping");
+    for m in [
+        "ca",
+        "jockey",
+        "yum",
+        "apt",
+        "template",
+        "set_fact",
+        "wait_for_connection",
+    ] {
+        assert!(is_known_module(m), "{m}");
+        assert!(is_known_module(&format!("ansible.builtin.{m}")), "{m}");
+    }
+    assert!(!is_known_module("frobnicate"));
+}
