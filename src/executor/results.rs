@@ -39,6 +39,14 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
+/// The text of a scalar (strings as they are, other values as Python's `str()`).
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => crate::modules::args::value_text(other),
+    }
+}
+
 /// The aggregate of a loop's item results (spec 10.2): changed if any item changed, failed
 /// ("One or more items failed.") if any item failed, `results` = the item results.
 pub fn aggregate_items(items: Vec<Map>) -> Map {

@@ -1,0 +1,544 @@
+//! Running plays: host selection, facts, vars_files, the linear task loop, handlers.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::stream::{self, StreamExt};
+
+use super::connect::{become_for, connect_spec, Passwords, Reach};
+use super::connections::ConnectionPool;
+use super::handlers::{matching_handlers, Notified};
+use super::hoststate::HostStates;
+use super::results::{is_changed, register_value, truthy};
+use super::task::{HostOutcome, ItemLine, TaskRunner};
+use super::varsfiles;
+use super::RunError;
+use crate::cli::{PlaybookOptions, RunOptions};
+use crate::inventory::Inventory;
+use crate::output::{Event, Output, Status};
+use crate::playbook::list::{task_selected, TagFilter};
+use crate::playbook::{Play, Playbook, Task};
+use crate::template::{Dialect, Templar};
+use crate::value::{Map, Value};
+use crate::vars::VarStore;
+
+/// Everything one run shares across plays.
+pub struct Runner {
+    pub(crate) opts: RunOptions,
+    pub(crate) pb: PlaybookOptions,
+    pub(crate) dialect: Dialect,
+    pub(crate) inventory: Inventory,
+    pub(crate) store: VarStore,
+    pub(crate) templar: Templar,
+    pub(crate) pool: ConnectionPool,
+    pub(crate) output: Output,
+    pub(crate) states: HostStates,
+    pub(crate) passwords: Passwords,
+    gathered: HashSet<String>,
+    started: bool,
+    tag_filter: TagFilter,
+    /// Static `vars_files` of each play (pass 1), by play position.
+    pub(crate) static_vars: std::collections::HashMap<*const Play, Map>,
+    pub(crate) adhoc: bool,
+}
+
+/// How a play ended.
+enum PlayEnd {
+    Done,
+    /// Every host failed: the run stops.
+    Abort,
+}
+
+impl Runner {
+    /// A runner for one `flock playbook` / `flock adhoc` invocation.
+    pub fn new(
+        opts: RunOptions,
+        pb: PlaybookOptions,
+        dialect: Dialect,
+        inventory: Inventory,
+        store: VarStore,
+        passwords: Passwords,
+    ) -> Self {
+        let output = Output::stdout(dialect, opts.verbose);
+        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
+        let tag_filter = TagFilter::new(join(&opts.tags).as_deref(), join(&opts.skip_tags).as_deref());
+        Self {
+            tag_filter,
+            static_vars: std::collections::HashMap::new(),
+            started: pb.start_at_task.is_none(),
+            opts,
+            pb,
+            dialect,
+            inventory,
+            store,
+            templar: Templar::new(),
+            pool: ConnectionPool::new(),
+            output,
+            states: HostStates::new(),
+            passwords,
+            gathered: HashSet::new(),
+            adhoc: false,
+        }
+    }
+
+    /// Checks the playbook before anything runs: unknown `--tags` and static `vars_files` (pass 1)
+    /// of every play, so bad input stops the run before any host is touched.
+    pub fn prepare(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        if self.dialect == Dialect::Legacy12 {
+            crate::playbook::list::check_tags(playbook, &self.tag_filter).map_err(RunError::Msg)?;
+        }
+        for play in &playbook.plays {
+            let vars = varsfiles::static_pass(self, play)?;
+            self.static_vars.insert(play as *const Play, vars);
+        }
+        Ok(())
+    }
+
+    /// Runs every play of the playbook, then prints the recap.
+    pub async fn run_playbook(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        for play in &playbook.plays {
+            if let PlayEnd::Abort = self.run_play(play).await? {
+                self.output.emit(&Event::AllHostsFailed);
+                break;
+            }
+        }
+        self.pool.close_all().await;
+        Ok(())
+    }
+
+    /// Prints the recap (playbooks) and returns Ansible's exit code.
+    pub fn finish(&mut self) -> u8 {
+        if !self.adhoc {
+            self.output.emit(&Event::Recap { stats: self.states.stats().clone() });
+        }
+        if self.states.any_unreachable() {
+            4
+        } else if self.states.any_failed() {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// Hosts that failed, for the `.retry` file.
+    pub fn failed_hosts(&self) -> Vec<String> {
+        self.states.failed_hosts()
+    }
+
+    async fn run_play(&mut self, play: &Play) -> Result<PlayEnd, RunError> {
+        let pattern = self.play_pattern(play);
+        let hosts: Vec<String> = self
+            .inventory
+            .select(&pattern, self.opts.limit.as_deref(), self.dialect)
+            .map_err(|e| RunError::Msg(e.to_string()))?
+            .into_iter()
+            .filter(|h| self.states.alive(h))
+            .collect();
+        if !self.adhoc {
+            self.output.emit(&Event::PlayStart { name: play.display_name().to_string() });
+        }
+        if hosts.is_empty() {
+            if !self.adhoc {
+                self.output.emit(&Event::NoHostsMatched);
+            }
+            return Ok(PlayEnd::Done);
+        }
+        if !self.play_has_selected_tasks(play) {
+            return Ok(PlayEnd::Done);
+        }
+        for h in &hosts {
+            self.states.touch(h);
+            self.store.enter_host(h);
+        }
+        let reach = play_reach(play);
+        if play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc {
+            self.gather_facts(play, &hosts, &reach).await;
+        }
+        let alive: Vec<String> = hosts.iter().filter(|h| self.states.alive(h)).cloned().collect();
+        varsfiles::host_pass(self, play, &alive)?;
+        let batches = serial_batches(&alive, play.serial.as_ref());
+        for batch in batches {
+            let mut notified = Notified::new();
+            let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
+            for tasks in sections {
+                if let PlayEnd::Abort = self.run_tasks(play, tasks, &batch, &reach, &mut notified).await? {
+                    return Ok(PlayEnd::Abort);
+                }
+                self.flush_handlers(play, &batch, &reach, &mut notified).await?;
+            }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    fn play_pattern(&self, play: &Play) -> String {
+        if self.dialect != Dialect::Legacy12 || !play.hosts.contains('$') && !play.hosts.contains("{{") {
+            return play.hosts.clone();
+        }
+        let vars = self.play_vars_only(play);
+        let ctx = self.templar_ctx(&vars, &play.basedir, None);
+        match self.templar.template_value(&Value::String(play.hosts.clone()), &ctx) {
+            Ok(Value::String(s)) => s,
+            _ => play.hosts.clone(),
+        }
+    }
+
+    fn play_has_selected_tasks(&self, play: &Play) -> bool {
+        play.all_tasks().next().is_none() || play.all_tasks().any(|t| self.tags_selected(t))
+    }
+
+    pub(crate) fn tags_selected(&self, task: &Task) -> bool {
+        task_selected(task, &self.tag_filter, self.dialect)
+    }
+
+    pub(crate) fn templar_ctx<'a>(
+        &'a self,
+        vars: &'a Map,
+        basedir: &'a std::path::Path,
+        hostvars: Option<Arc<dyn crate::template::HostVarsLookup>>,
+    ) -> crate::template::TemplateContext<'a> {
+        crate::template::TemplateContext::new(vars, basedir, self.dialect, hostvars)
+    }
+
+    async fn gather_facts(&mut self, play: &Play, hosts: &[String], reach: &Reach) {
+        let todo: Vec<String> = match self.dialect {
+            Dialect::Legacy12 => hosts.iter().filter(|h| !self.gathered.contains(*h)).cloned().collect(),
+            Dialect::Modern => hosts.to_vec(),
+        };
+        if todo.is_empty() {
+            return;
+        }
+        self.output.emit(&Event::GatheringFacts);
+        let runner = TaskRunner::new(self, play, reach);
+        let forks = self.opts.forks.max(1);
+        let results: Vec<(String, Result<Map, String>)> = stream::iter(todo.iter())
+            .map(|h| async { (h.clone(), runner.gather(h).await) })
+            .buffered(forks)
+            .collect()
+            .await;
+        drop(runner);
+        for (host, res) in results {
+            match res {
+                Ok(facts) => {
+                    self.store.set_facts(&host, facts);
+                    self.gathered.insert(host.clone());
+                    self.output.emit(&Event::HostResult { host: host.clone(), status: Status::Ok, item: None, result: Map::new() });
+                    self.states.record(&host, Status::Ok);
+                }
+                Err(msg) => self.host_unreachable(&host, &msg),
+            }
+        }
+    }
+
+    fn host_unreachable(&mut self, host: &str, msg: &str) {
+        let mut m = Map::new();
+        m.insert("msg".into(), Value::String(msg.to_string()));
+        self.output.emit(&Event::HostResult { host: host.to_string(), status: Status::Unreachable, item: None, result: m });
+        self.states.record(host, Status::Unreachable);
+        self.pool.forget(host);
+    }
+
+    async fn run_tasks(
+        &mut self,
+        play: &Play,
+        tasks: &[Task],
+        batch: &[String],
+        reach: &Reach,
+        notified: &mut Notified,
+    ) -> Result<PlayEnd, RunError> {
+        for task in tasks {
+            if !self.tags_selected(task) {
+                continue;
+            }
+            if !self.started {
+                if self.pb.start_at_task.as_deref() == Some(task.display_name().as_str()) {
+                    self.started = true;
+                } else {
+                    continue;
+                }
+            }
+            if let Some(block) = &task.block {
+                if let PlayEnd::Abort = self.run_block(play, block, batch, reach, notified).await? {
+                    return Ok(PlayEnd::Abort);
+                }
+                continue;
+            }
+            let hosts: Vec<String> = batch.iter().filter(|h| self.states.alive(h)).cloned().collect();
+            if hosts.is_empty() {
+                return Ok(PlayEnd::Abort);
+            }
+            if task.module == "meta" && task.args.raw.trim() == "flush_handlers" {
+                self.flush_handlers(play, batch, reach, notified).await?;
+                continue;
+            }
+            if self.pb.step && !confirm_step(&task.display_name()) {
+                continue;
+            }
+            self.run_one_task(play, task, &hosts, reach, Some(notified), false).await?;
+            let fatal = play.any_errors_fatal.as_ref().map(truthy).unwrap_or(false)
+                || task.any_errors_fatal.as_ref().map(truthy).unwrap_or(false);
+            if fatal && hosts.iter().any(|h| !self.states.alive(h)) {
+                return Ok(PlayEnd::Abort);
+            }
+            if let Some(pct) = play.max_fail_percentage.as_ref().and_then(|v| crate::template::python_str(v).parse::<f64>().ok()) {
+                let failed = hosts.iter().filter(|h| !self.states.alive(h)).count();
+                if (failed as f64) * 100.0 / (hosts.len() as f64) > pct {
+                    return Ok(PlayEnd::Abort);
+                }
+            }
+            if batch.iter().all(|h| !self.states.alive(h)) {
+                return Ok(PlayEnd::Abort);
+            }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    /// `block` / `rescue` / `always`: hosts that fail inside the block run `rescue` (and count as
+    /// rescued); `always` runs for every host that entered the block.
+    async fn run_block(
+        &mut self,
+        play: &Play,
+        block: &crate::playbook::Block,
+        batch: &[String],
+        reach: &Reach,
+        notified: &mut Notified,
+    ) -> Result<PlayEnd, RunError> {
+        let entered: Vec<String> = batch.iter().filter(|h| self.states.alive(h)).cloned().collect();
+        let end = Box::pin(self.run_tasks(play, &block.block, &entered, reach, notified)).await?;
+        let failed: Vec<String> = entered.iter().filter(|h| !self.states.alive(h)).cloned().collect();
+        if !failed.is_empty() && !block.rescue.is_empty() {
+            for h in &failed {
+                self.states.rescue(h);
+            }
+            Box::pin(self.run_tasks(play, &block.rescue, &failed, reach, notified)).await?;
+        }
+        if !block.always.is_empty() {
+            let always_hosts: Vec<String> = entered.clone();
+            for h in &always_hosts {
+                self.states.allow_always(h);
+            }
+            Box::pin(self.run_tasks(play, &block.always, &always_hosts, reach, notified)).await?;
+            self.states.end_always();
+        }
+        let _ = end;
+        Ok(PlayEnd::Done)
+    }
+
+    async fn flush_handlers(
+        &mut self,
+        play: &Play,
+        batch: &[String],
+        reach: &Reach,
+        notified: &mut Notified,
+    ) -> Result<(), RunError> {
+        if notified.is_empty() {
+            return Ok(());
+        }
+        for (idx, handler) in play.handlers.iter().enumerate() {
+            let hosts: Vec<String> =
+                notified.take(idx).into_iter().filter(|h| batch.contains(h) && self.states.alive(h)).collect();
+            if hosts.is_empty() {
+                continue;
+            }
+            self.run_one_task(play, handler, &hosts, reach, None, true).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs one task on `hosts` concurrently (up to `--forks`), then applies the results in host
+    /// order: output, recap counters, `register`, facts, groups, notifications.
+    async fn run_one_task(
+        &mut self,
+        play: &Play,
+        task: &Task,
+        hosts: &[String],
+        reach: &Reach,
+        notified: Option<&mut Notified>,
+        handler: bool,
+    ) -> Result<(), RunError> {
+        let name = self.display_name(play, task);
+        if !self.adhoc {
+            self.output.emit(&Event::TaskStart { name, handler });
+        }
+        let outcomes: Vec<(String, HostOutcome)> = {
+            let runner = TaskRunner::new(self, play, reach);
+            let forks = self.opts.forks.max(1);
+            stream::iter(hosts.iter())
+                .map(|h| {
+                    let runner = &runner;
+                    async move { (h.clone(), runner.run(task, h).await) }
+                })
+                .buffered(forks)
+                .collect()
+                .await
+        };
+        let handler_names = self.handler_names(play);
+        let mut notified = notified;
+        for (host, outcome) in outcomes {
+            self.apply_outcome(task, &host, outcome, &handler_names, notified.as_deref_mut())?;
+        }
+        if self.dialect == Dialect::Legacy12 {
+            for h in hosts {
+                self.store.apply_extra_vars_after_task(h);
+            }
+        }
+        Ok(())
+    }
+
+    fn display_name(&self, play: &Play, task: &Task) -> String {
+        let raw = task.display_name();
+        if !raw.contains('$') && !raw.contains("{{") {
+            return raw;
+        }
+        let vars = self.play_vars_only(play);
+        let ctx = self.templar_ctx(&vars, &task.basedir, None);
+        match self.templar.template_value(&Value::String(raw.clone()), &ctx) {
+            Ok(Value::String(s)) => s,
+            _ => raw,
+        }
+    }
+
+    fn handler_names(&self, play: &Play) -> Vec<(String, Vec<String>)> {
+        play.handlers
+            .iter()
+            .map(|h| {
+                let vars = self.play_vars_only(play);
+                let ctx = self.templar_ctx(&vars, &h.basedir, None);
+                let raw = h.display_name();
+                let name = match self.templar.template_value(&Value::String(raw.clone()), &ctx) {
+                    Ok(Value::String(s)) => s,
+                    _ => raw,
+                };
+                (name, Vec::new())
+            })
+            .collect()
+    }
+
+    fn apply_outcome(
+        &mut self,
+        task: &Task,
+        host: &str,
+        outcome: HostOutcome,
+        handler_names: &[(String, Vec<String>)],
+        notified: Option<&mut Notified>,
+    ) -> Result<(), RunError> {
+        for ItemLine { status, item, result } in &outcome.lines {
+            let mut shown = result.clone();
+            shown.retain(|k, _| !k.starts_with("_flock") || k == "_flock_show");
+            if self.adhoc {
+                self.print_adhoc(host, *status, result);
+            } else {
+                self.output.emit(&Event::HostResult {
+                    host: host.to_string(),
+                    status: *status,
+                    item: item.clone(),
+                    result: shown,
+                });
+            }
+        }
+        for d in &outcome.diffs {
+            self.output.emit(&Event::Diff { host: host.to_string(), text: d.clone() });
+        }
+        for w in &outcome.warnings {
+            self.output.emit(&Event::Warning(w.clone()));
+        }
+        let status = outcome.status;
+        if status == Status::Unreachable {
+            self.states.record(host, Status::Unreachable);
+            self.pool.forget(host);
+            return Ok(());
+        }
+        self.states.record(host, status);
+        if status == Status::Ignored && is_changed(&outcome.result) {
+            self.states.add_changed(host);
+        }
+        if let Some(name) = &task.register {
+            self.store.register(host, name, register_value(&outcome.result));
+        }
+        if let Some(Value::Object(facts)) = outcome.result.get("ansible_facts") {
+            self.store.set_facts(host, facts.clone());
+        }
+        for group in &outcome.add_groups {
+            self.inventory.add_group_member(group, host);
+        }
+        if matches!(status, Status::Changed) || (status == Status::Ignored && is_changed(&outcome.result)) {
+            if let Some(n) = notified {
+                for name in &outcome.notify {
+                    let idx = matching_handlers(name, handler_names);
+                    if idx.is_empty() {
+                        return Err(RunError::Msg(format!("change handler ({name}) is not defined")));
+                    }
+                    for i in idx {
+                        n.notify(i, host);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn print_adhoc(&self, host: &str, status: Status, result: &Map) {
+        let mut r = result.clone();
+        r.retain(|k, _| !k.starts_with("_flock"));
+        let text = super::adhoc::render(host, status, &r);
+        print!("{text}");
+    }
+
+    /// The connection spec and privilege for `host` in this play.
+    pub(crate) fn reach_host(
+        &self,
+        host: &str,
+        vars: &Map,
+        reach: &Reach,
+    ) -> (crate::connection::ConnectSpec, Option<crate::connection::Become>) {
+        (
+            connect_spec(host, vars, reach, &self.opts, &self.passwords, self.dialect),
+            become_for(reach, &self.opts, &self.passwords),
+        )
+    }
+}
+
+/// The play's connection settings.
+fn play_reach(play: &Play) -> Reach {
+    Reach::from_model(play.remote_user.as_ref(), play.connection.as_deref(), &play.become_)
+}
+
+/// Splits hosts into `serial:` batches (a number or a percentage; absent = one batch).
+fn serial_batches(hosts: &[String], serial: Option<&Value>) -> Vec<Vec<String>> {
+    let size = match serial {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
+        Some(Value::String(s)) if s.ends_with('%') => {
+            let pct: f64 = s.trim_end_matches('%').parse().unwrap_or(100.0);
+            ((hosts.len() as f64) * pct / 100.0).floor().max(1.0) as usize
+        }
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        _ => 0,
+    };
+    if size == 0 || size >= hosts.len() {
+        return vec![hosts.to_vec()];
+    }
+    hosts.chunks(size).map(<[String]>::to_vec).collect()
+}
+
+fn confirm_step(name: &str) -> bool {
+    use std::io::Write;
+    print!("Perform task: {name} (y/n/c): ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    !answer.trim().eq_ignore_ascii_case("n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_splits_hosts() {
+        let hosts: Vec<String> = (1..=5).map(|i| format!("h{i}")).collect();
+        assert_eq!(serial_batches(&hosts, Some(&Value::from(2))).len(), 3);
+        assert_eq!(serial_batches(&hosts, None).len(), 1);
+        assert_eq!(serial_batches(&hosts, Some(&Value::String("40%".into()))).len(), 3);
+    }
+}

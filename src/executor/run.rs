@@ -1,0 +1,123 @@
+//! The whole run: load everything first (so bad input changes nothing on any host), then play.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::connect::Passwords;
+use super::play::Runner;
+use super::{RunError, RunKind, RunRequest};
+use crate::cli::RunOptions;
+use crate::inventory::Inventory;
+use crate::playbook::{LoadOptions, Playbook};
+use crate::template::Dialect;
+use crate::vars::VarStore;
+
+/// Runs a request to its exit code.
+pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
+    let inventory = Inventory::locate_and_load(req.opts.inventory.as_deref()).map_err(|e| RunError::Msg(e.to_string()))?;
+    let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars).map_err(|e| RunError::Msg(e.to_string()))?;
+    let forced = forced_dialect(&req.opts)?;
+    match req.kind {
+        RunKind::Playbooks(paths) => {
+            let mut books = Vec::new();
+            for p in &paths {
+                let opts = LoadOptions { dialect: forced, ..LoadOptions::default() };
+                books.push(Playbook::load(p, &opts).map_err(|e| RunError::Msg(e.to_string()))?);
+            }
+            let dialect = forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
+            if let Some(code) = super::list::list_modes(&req.pb, &books, &inventory, &req.opts, dialect)? {
+                return Ok(code);
+            }
+            let passwords = ask_passwords(&req.opts)?;
+            let store = VarStore::new(&inventory, extra, dialect);
+            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            for book in &books {
+                runner.prepare(book)?;
+            }
+            for book in &books {
+                runner.run_playbook(book).await?;
+            }
+            let code = runner.finish();
+            if code != 0 {
+                write_retry(&paths, &runner.failed_hosts());
+            }
+            Ok(code)
+        }
+        RunKind::Adhoc { pattern, module, args, list_hosts } => {
+            let dialect = forced.unwrap_or(Dialect::Modern);
+            if list_hosts {
+                let hosts = inventory.select(&pattern, req.opts.limit.as_deref(), dialect).map_err(|e| RunError::Msg(e.to_string()))?;
+                for h in hosts {
+                    println!("    {h}");
+                }
+                return Ok(0);
+            }
+            let book = Playbook::adhoc(&pattern, &module, &args).map_err(|e| RunError::Msg(e.to_string()))?;
+            let passwords = ask_passwords(&req.opts)?;
+            let store = VarStore::new(&inventory, extra, dialect);
+            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            runner.adhoc = true;
+            runner.prepare(&book)?;
+            runner.run_playbook(&book).await?;
+            Ok(runner.finish())
+        }
+    }
+}
+
+fn forced_dialect(opts: &RunOptions) -> Result<Option<Dialect>, RunError> {
+    match opts.dialect.as_deref() {
+        None => Ok(None),
+        Some("1.2" | "legacy" | "legacy12") => Ok(Some(Dialect::Legacy12)),
+        Some("modern" | "2" | "latest") => Ok(Some(Dialect::Modern)),
+        Some(other) => Err(RunError::Msg(format!("--dialect: expected 1.2 or modern, got {other:?}"))),
+    }
+}
+
+/// Asks for the passwords once (`-k`, `-K`), or reads them from the named environment variables.
+fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
+    let mut p = Passwords::default();
+    if let Some(var) = &opts.pass_env {
+        p.ssh = std::env::var(var).ok();
+    } else if opts.ask_pass {
+        p.ssh = Some(rpassword::prompt_password("SSH password: ").map_err(|e| RunError::Msg(format!("cannot read the SSH password: {e}")))?);
+    }
+    if let Some(var) = &opts.become_pass_env {
+        p.become_ = std::env::var(var).ok();
+    } else if opts.ask_become_pass {
+        let answer = rpassword::prompt_password("sudo password [defaults to SSH password]: ")
+            .map_err(|e| RunError::Msg(format!("cannot read the sudo password: {e}")))?;
+        p.become_ = if answer.is_empty() { p.ssh.clone() } else { Some(answer) };
+    }
+    Ok(p)
+}
+
+/// Writes the failed hosts to `<playbook>.retry` beside the playbook (usable with `-l @file`),
+/// falling back to the current directory.
+fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) {
+    let Some(first) = paths.first() else { return };
+    let stem = first.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "playbook".into());
+    let body = hosts.iter().map(|h| format!("{h}\n")).collect::<String>();
+    let dir = first.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let path = dir.join(format!("{stem}.retry"));
+    if std::fs::write(&path, &body).is_ok() {
+        println!("\nto retry, use: --limit @{}", path.display());
+    }
+}
+
+/// Builds the runtime and runs the request.
+pub fn run_blocking(req: RunRequest) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ERROR: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run_request(req)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ERROR: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

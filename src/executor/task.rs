@@ -1,0 +1,681 @@
+//! One task on one host: variables, loop, conditions, arguments, then the module (or one of the
+//! controller-side actions such as `group_by`, `set_fact`, `debug`, `assert`).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::connect::Reach;
+use super::freeform::split_free_form;
+use super::play::Runner;
+use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
+use crate::modules::{self, args::parse_kv, ModuleArgs, ModuleContext, ModuleError, Remote, TemplateRenderer};
+use crate::output::Status;
+use crate::playbook::{Condition, ConditionKind, LoopKind, Play, Task};
+use crate::template::{Dialect, HostVarsLookup, TemplateContext, Templar};
+use crate::value::{Map, Value};
+
+/// One line of output for a host: the whole task, or one loop item.
+pub struct ItemLine {
+    /// How it went.
+    pub status: Status,
+    /// The loop item's text, for `(item=…)`.
+    pub item: Option<String>,
+    /// The result dict shown with `-v` or on failure.
+    pub result: Map,
+}
+
+/// Everything a host's run of a task produced.
+pub struct HostOutcome {
+    /// Overall status (aggregate over items).
+    pub status: Status,
+    /// Lines to print.
+    pub lines: Vec<ItemLine>,
+    /// Aggregate result (what `register` stores).
+    pub result: Map,
+    /// Unified diffs for `--diff`.
+    pub diffs: Vec<String>,
+    /// Warnings (e.g. undefined template variables rendered empty, as 1.2 did).
+    pub warnings: Vec<String>,
+    /// Handler names to notify if changed (templated).
+    pub notify: Vec<String>,
+    /// Groups to add the host to (`group_by`).
+    pub add_groups: Vec<String>,
+}
+
+struct ItemResult {
+    status: Status,
+    result: Map,
+    diffs: Vec<String>,
+    warnings: Vec<String>,
+    add_groups: Vec<String>,
+}
+
+impl ItemResult {
+    fn new(status: Status, result: Map) -> Self {
+        Self { status, result, diffs: Vec::new(), warnings: Vec::new(), add_groups: Vec::new() }
+    }
+    fn msg(status: Status, msg: impl Into<String>) -> Self {
+        let mut m = Map::new();
+        if status == Status::Failed {
+            m.insert("failed".into(), Value::Bool(true));
+        }
+        if status == Status::Skipped {
+            m.insert("skipped".into(), Value::Bool(true));
+        }
+        m.insert("msg".into(), Value::String(msg.into()));
+        Self::new(status, m)
+    }
+}
+
+/// Runs tasks on hosts for one play; borrows the run's shared state read-only so hosts run
+/// concurrently.
+pub struct TaskRunner<'r> {
+    r: &'r Runner,
+    play: &'r Play,
+    reach: &'r Reach,
+    hostvars: Arc<dyn HostVarsLookup>,
+}
+
+/// Renders template files for the `template` module with the task's variables.
+struct FileRenderer<'a> {
+    templar: &'a Templar,
+    vars: &'a Map,
+    basedir: &'a Path,
+    dialect: Dialect,
+    hostvars: Arc<dyn HostVarsLookup>,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl TemplateRenderer for FileRenderer<'_> {
+    fn render_file(&self, path: &Path) -> Result<String, String> {
+        let ctx = TemplateContext::new(self.vars, self.basedir, self.dialect, Some(self.hostvars.clone()));
+        let rendered = self.templar.render_file(path, &ctx).map_err(|e| e.to_string())?;
+        if let Ok(mut w) = self.warnings.lock() {
+            w.extend(rendered.warnings.iter().map(|w| w.to_string()));
+        }
+        Ok(rendered.text)
+    }
+}
+
+impl<'r> TaskRunner<'r> {
+    /// A runner for `play` with a fresh `hostvars` snapshot.
+    pub fn new(r: &'r Runner, play: &'r Play, reach: &'r Reach) -> Self {
+        let hostvars: Arc<dyn HostVarsLookup> = r.store.hostvars_snapshot();
+        Self { r, play, reach, hostvars }
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.r.dialect
+    }
+
+    fn ctx<'a>(&'a self, vars: &'a Map, basedir: &'a Path) -> TemplateContext<'a> {
+        TemplateContext::new(vars, basedir, self.dialect(), Some(self.hostvars.clone()))
+    }
+
+    /// Gathers facts on `host` with the `setup` module.
+    pub async fn gather(&self, host: &str) -> Result<Map, String> {
+        let vars = self.r.play_host_vars(self.play, host);
+        let (spec, become_) = self.r.reach_host(host, &vars, self.reach);
+        let conn = self.r.pool.get(&spec).await.map_err(|e| e.to_string())?;
+        let module = modules::lookup("setup").ok_or("the setup module is missing")?;
+        let args = ModuleArgs::validate(module.spec(), &Map::new(), None).map_err(|e| e.to_string())?;
+        let renderer = FileRenderer {
+            templar: &self.r.templar,
+            vars: &vars,
+            basedir: &self.play.basedir,
+            dialect: self.dialect(),
+            hostvars: self.hostvars.clone(),
+            warnings: Mutex::new(Vec::new()),
+        };
+        let mctx = ModuleContext {
+            remote: Remote::new(&conn, become_),
+            check_mode: false,
+            diff_mode: false,
+            basedir: self.play.basedir.clone(),
+            vars: &vars,
+            templates: &renderer,
+        };
+        let res = module.run(&mctx, &args).await.map_err(|e| e.to_string())?;
+        if res.failed {
+            return Err(res.msg.unwrap_or_else(|| "fact gathering failed".into()));
+        }
+        let mut facts = match res.data.get("ansible_facts") {
+            Some(Value::Object(f)) => f.clone(),
+            _ => Map::new(),
+        };
+        if self.dialect() == Dialect::Legacy12 {
+            facts.insert("module_setup".into(), Value::Bool(true));
+        }
+        Ok(facts)
+    }
+
+    /// Runs `task` on `host`: loop, conditions, arguments, module.
+    pub async fn run(&self, task: &Task, host: &str) -> HostOutcome {
+        let vars = self.r.task_host_vars(self.play, task, host);
+        let reach = self.reach.over(&task_reach(task));
+        let notify = self.templated_notify(task, &vars);
+        let Some(lp) = &task.loop_ else {
+            let item = self.run_item(task, host, &vars, &reach, None).await;
+            return single_outcome(item, notify);
+        };
+        let lookup = match &lp.kind {
+            LoopKind::With(name) => name.as_str(),
+            LoopKind::Loop => "loop",
+        };
+        let items = {
+            let ctx = self.ctx(&vars, &task.basedir);
+            self.r.templar.loop_items(lookup, &lp.terms, &ctx)
+        };
+        let items = match items {
+            Ok(items) => items,
+            Err(e) => return single_outcome(self.controller_failure(e.to_string()), notify),
+        };
+        if items.is_empty() {
+            let r = ItemResult::msg(Status::Skipped, "No items in the list");
+            return single_outcome(r, notify);
+        }
+        let loop_var = task
+            .loop_control
+            .as_ref()
+            .and_then(|c| c.get("loop_var"))
+            .and_then(Value::as_str)
+            .unwrap_or("item")
+            .to_string();
+        if self.collapses(task, &items) {
+            let joined: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let item = Value::String(joined.join(","));
+            let mut r = self.run_item(task, host, &vars, &reach, Some((&loop_var, item.clone()))).await;
+            let label = joined.join(",");
+            let mut out = single_outcome_with_item(&mut r, Some(label));
+            out.notify = notify;
+            return out;
+        }
+        let mut lines = Vec::new();
+        let mut results = Vec::new();
+        let mut diffs = Vec::new();
+        let mut warnings = Vec::new();
+        let mut add_groups = Vec::new();
+        let mut unreachable = None;
+        for item in items {
+            let label = item_label(&item);
+            let mut r = self.run_item(task, host, &vars, &reach, Some((&loop_var, item.clone()))).await;
+            r.result.insert(loop_var.clone(), item);
+            diffs.append(&mut r.diffs);
+            warnings.append(&mut r.warnings);
+            add_groups.append(&mut r.add_groups);
+            lines.push(ItemLine { status: r.status, item: Some(label), result: r.result.clone() });
+            if r.status == Status::Unreachable {
+                unreachable = Some(r.result.clone());
+                break;
+            }
+            results.push(r.result);
+        }
+        if let Some(result) = unreachable {
+            return HostOutcome { status: Status::Unreachable, lines, result, diffs, warnings, notify, add_groups };
+        }
+        let result = aggregate_items(results);
+        let status = self.final_status(task, &result, &vars);
+        HostOutcome { status, lines, result, diffs, warnings, notify, add_groups }
+    }
+
+    /// yum/apt with string items run once with the items joined by commas (spec 10.3; 1.2 and
+    /// modern Ansible up to 2.11 squashed these).
+    fn collapses(&self, task: &Task, items: &[Value]) -> bool {
+        matches!(task.module.as_str(), "yum" | "apt" | "pkgng" | "dnf" | "package")
+            && self.dialect() == Dialect::Legacy12
+            && items.iter().all(Value::is_string)
+    }
+
+    fn templated_notify(&self, task: &Task, vars: &Map) -> Vec<String> {
+        let ctx = self.ctx(vars, &task.basedir);
+        task.notify
+            .iter()
+            .map(|n| match self.r.templar.template_value(&Value::String(n.clone()), &ctx) {
+                Ok(Value::String(s)) => s,
+                _ => n.clone(),
+            })
+            .collect()
+    }
+
+    fn controller_failure(&self, msg: String) -> ItemResult {
+        match self.dialect() {
+            // Ansible 1.2 turned every controller-side exception into an unreachable host.
+            Dialect::Legacy12 => ItemResult::msg(Status::Unreachable, msg),
+            Dialect::Modern => ItemResult::msg(Status::Failed, msg),
+        }
+    }
+
+    async fn run_item(
+        &self,
+        task: &Task,
+        host: &str,
+        base_vars: &Map,
+        reach: &Reach,
+        item: Option<(&str, Value)>,
+    ) -> ItemResult {
+        let mut vars_owned;
+        let vars = match item {
+            Some((name, value)) => {
+                vars_owned = base_vars.clone();
+                vars_owned.insert(name.to_string(), value);
+                &vars_owned
+            }
+            None => {
+                vars_owned = Map::new();
+                let _ = &vars_owned;
+                base_vars
+            }
+        };
+        let ctx = self.ctx(vars, &task.basedir);
+        for cond in &task.when {
+            match self.r.templar.eval_condition(cond, &ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let mut m = Map::new();
+                    m.insert("skipped".into(), Value::Bool(true));
+                    m.insert("changed".into(), Value::Bool(false));
+                    return ItemResult::new(Status::Skipped, m);
+                }
+                Err(e) => return self.controller_failure(e.to_string()),
+            }
+        }
+        let (args_map, free_form) = match self.template_args(task, &ctx) {
+            Ok(a) => a,
+            Err(msg) => return self.controller_failure(msg),
+        };
+        if let Some(r) = self.controller_action(task, host, vars, &ctx, &args_map, free_form.as_deref()) {
+            return self.finish_item(task, r, vars);
+        }
+        let r = self.run_module(task, host, vars, reach, args_map, free_form).await;
+        self.finish_item(task, r, vars)
+    }
+
+    /// Applies `changed_when` / `failed_when` / `ignore_errors` and decides the status.
+    fn finish_item(&self, task: &Task, mut r: ItemResult, vars: &Map) -> ItemResult {
+        if matches!(r.status, Status::Unreachable | Status::Skipped) {
+            return r;
+        }
+        if task.changed_when.is_some() || task.failed_when.is_some() {
+            let mut v = vars.clone();
+            if let Some(reg) = &task.register {
+                v.insert(reg.clone(), Value::Object(r.result.clone()));
+            }
+            let ctx = self.ctx(&v, &task.basedir);
+            if let Some(c) = &task.changed_when {
+                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                    Ok(b) => {
+                        r.result.insert("changed".into(), Value::Bool(b));
+                    }
+                    Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+                }
+            }
+            if let Some(c) = &task.failed_when {
+                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                    Ok(b) => {
+                        r.result.insert("failed".into(), Value::Bool(b));
+                        if !b {
+                            r.result.remove("rc_failed");
+                        }
+                        r.result.insert("failed_when_result".into(), Value::Bool(b));
+                    }
+                    Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+                }
+            }
+        }
+        r.status = self.final_status(task, &r.result, vars);
+        r
+    }
+
+    fn final_status(&self, task: &Task, result: &Map, vars: &Map) -> Status {
+        let failed = if task.failed_when.is_some() {
+            result.get("failed").map(truthy).unwrap_or(false)
+        } else {
+            is_failed(result)
+        };
+        if failed {
+            if self.ignore_errors(task, vars) {
+                Status::Ignored
+            } else {
+                Status::Failed
+            }
+        } else if is_skipped(result) {
+            Status::Skipped
+        } else if is_changed(result) {
+            Status::Changed
+        } else {
+            Status::Ok
+        }
+    }
+
+    fn ignore_errors(&self, task: &Task, vars: &Map) -> bool {
+        match &task.ignore_errors {
+            Some(Value::String(s)) if s.contains("{{") || s.contains('$') => {
+                let ctx = self.ctx(vars, &task.basedir);
+                self.r.templar.template_value(&Value::String(s.clone()), &ctx).map(|v| truthy(&v)).unwrap_or(false)
+            }
+            Some(v) => truthy(v),
+            None => false,
+        }
+    }
+
+    /// Templates the task's arguments and splits them into options and the free-form part: the
+    /// `k=v` string first (templated as a whole, then split, as 1.2 did), the mapping over it.
+    fn template_args(&self, task: &Task, ctx: &TemplateContext<'_>) -> Result<(Map, Option<String>), String> {
+        let free_form_module = is_free_form(&task.module);
+        let mut map = Map::new();
+        let mut free = None;
+        if !task.args.raw.is_empty() {
+            let v = self
+                .r
+                .templar
+                .template_value(&Value::String(task.args.raw.clone()), ctx)
+                .map_err(|e| e.to_string())?;
+            let text = match v {
+                Value::String(s) => s,
+                other => crate::template::python_str(&other),
+            };
+            if free_form_module {
+                let (opts, cmd) = split_free_form(&text);
+                map = opts;
+                free = Some(cmd);
+            } else {
+                let (kv, rest) = parse_kv(&text);
+                map = kv;
+                free = (!rest.is_empty()).then(|| rest.join(" "));
+            }
+        }
+        if !task.args.map.is_empty() {
+            let v = self
+                .r
+                .templar
+                .template_value(&Value::Object(task.args.map.clone()), ctx)
+                .map_err(|e| e.to_string())?;
+            if let Value::Object(m) = v {
+                for (k, v) in m {
+                    map.insert(k, v);
+                }
+            }
+        }
+        let raw_params = map.remove("_raw_params").or_else(|| if free_form_module { map.remove("cmd") } else { None });
+        if let Some(v) = raw_params {
+            let text = crate::executor::results::text(&v);
+            if free_form_module {
+                let (opts, cmd) = split_free_form(&text);
+                for (k, v) in opts {
+                    map.entry(k).or_insert(v);
+                }
+                free = Some(cmd);
+            } else {
+                free = Some(text);
+            }
+        }
+        Ok((map, free))
+    }
+
+    /// Actions Ansible runs on the controller (action plugins). `None` = not one of them.
+    fn controller_action(
+        &self,
+        task: &Task,
+        host: &str,
+        vars: &Map,
+        ctx: &TemplateContext<'_>,
+        args: &Map,
+        free_form: Option<&str>,
+    ) -> Option<ItemResult> {
+        let mut m = Map::new();
+        m.insert("changed".into(), Value::Bool(false));
+        let r = match task.module.as_str() {
+            "group_by" => {
+                let key = args.get("key").map(crate::template::python_str).unwrap_or_default();
+                let group = key.replace(' ', "-");
+                let already = self.r.inventory.groups_of(host).iter().any(|g| *g == group);
+                m.insert("changed".into(), Value::Bool(!already));
+                m.insert("groups".into(), Value::String(group.clone()));
+                let mut r = ItemResult::new(Status::Ok, m);
+                r.add_groups.push(group);
+                r
+            }
+            "set_fact" => {
+                let mut facts = args.clone();
+                facts.remove("cacheable");
+                m.insert("ansible_facts".into(), Value::Object(facts));
+                ItemResult::new(Status::Ok, m)
+            }
+            "include_vars" => {
+                let file = args
+                    .get("file")
+                    .or_else(|| args.get("_raw_params"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| free_form.map(str::to_string))?;
+                let path = task.basedir.join(&file);
+                let alt = task.basedir.join("vars").join(&file);
+                let path = if path.exists() { path } else { alt };
+                match crate::executor::varsfiles::load_vars_file(&path) {
+                    Ok(facts) => {
+                        m.insert("ansible_facts".into(), Value::Object(facts));
+                        ItemResult::new(Status::Ok, m)
+                    }
+                    Err(e) => ItemResult::msg(Status::Failed, e),
+                }
+            }
+            "meta" => ItemResult::new(Status::Ok, m),
+            "fail" => {
+                let msg = args.get("msg").map(crate::template::python_str).unwrap_or_else(|| "Failed as requested from task".into());
+                ItemResult::msg(Status::Failed, msg)
+            }
+            "debug" => self.debug(args, free_form, ctx),
+            "assert" => self.assert(args, ctx),
+            "pause" => {
+                let secs = args.get("seconds").map(crate::template::python_str).and_then(|s| s.parse::<u64>().ok());
+                let mins = args.get("minutes").map(crate::template::python_str).and_then(|s| s.parse::<u64>().ok());
+                let total = secs.unwrap_or(0) + mins.unwrap_or(0) * 60;
+                std::thread::sleep(std::time::Duration::from_secs(total.min(3600)));
+                ItemResult::new(Status::Ok, m)
+            }
+            _ => return None,
+        };
+        let _ = vars;
+        Some(r)
+    }
+
+    fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
+        let mut m = Map::new();
+        if let Some(var) = args.get("var").and_then(Value::as_str) {
+            let expr = format!("{{{{ {var} }}}}");
+            let v = self.r.templar.eval_expression(var, ctx).unwrap_or_else(|_| Value::String(expr));
+            m.insert(var.to_string(), v);
+        } else {
+            let msg = args
+                .get("msg")
+                .cloned()
+                .or_else(|| free_form.map(|s| Value::String(s.to_string())))
+                .unwrap_or_else(|| Value::String("Hello world!".into()));
+            m.insert("msg".into(), msg);
+        }
+        let failed = args.get("fail").map(truthy).unwrap_or(false);
+        if failed {
+            m.insert("failed".into(), Value::Bool(true));
+        }
+        m.insert("_flock_show".into(), Value::Bool(true));
+        ItemResult::new(if failed { Status::Failed } else { Status::Ok }, m)
+    }
+
+    fn assert(&self, args: &Map, ctx: &TemplateContext<'_>) -> ItemResult {
+        let that: Vec<String> = match args.get("that") {
+            Some(Value::Array(a)) => a.iter().map(crate::template::python_str).collect(),
+            Some(v) => vec![crate::template::python_str(v)],
+            None => return ItemResult::msg(Status::Failed, "missing required arguments: that"),
+        };
+        for cond in &that {
+            let c = Condition { kind: ConditionKind::When, expr: Value::String(cond.clone()), pos: ctx_pos(ctx) };
+            match self.r.templar.eval_condition(&c, ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let msg = args
+                        .get("fail_msg")
+                        .or_else(|| args.get("msg"))
+                        .map(crate::template::python_str)
+                        .unwrap_or_else(|| "Assertion failed".into());
+                    let mut r = ItemResult::msg(Status::Failed, msg);
+                    r.result.insert("assertion".into(), Value::String(cond.clone()));
+                    return r;
+                }
+                Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+            }
+        }
+        let mut m = Map::new();
+        m.insert("changed".into(), Value::Bool(false));
+        m.insert("msg".into(), Value::String("All assertions passed".into()));
+        ItemResult::new(Status::Ok, m)
+    }
+
+    async fn run_module(
+        &self,
+        task: &Task,
+        host: &str,
+        vars: &Map,
+        reach: &Reach,
+        args_map: Map,
+        free_form: Option<String>,
+    ) -> ItemResult {
+        let name = task.module.strip_prefix("ansible.builtin.").unwrap_or(&task.module);
+        let Some(module) = modules::lookup(name) else {
+            return self.controller_failure(format!("module {name} not found in configured module paths"));
+        };
+        let spec = module.spec();
+        if !spec.free_form {
+            if let Some(rest) = free_form.as_deref().filter(|s| !s.trim().is_empty()) {
+                return ItemResult::msg(Status::Failed, format!("this module requires key=value arguments ({rest})"));
+            }
+        }
+        let args = match ModuleArgs::validate(spec, &args_map, free_form) {
+            Ok(a) => a,
+            Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+        };
+        let task_check = task.check_mode.as_ref().map(truthy);
+        let check = task_check.unwrap_or(self.r.opts.check);
+        if check && matches!(name, "command" | "shell" | "raw" | "script") {
+            let mut m = Map::new();
+            m.insert("skipped".into(), Value::Bool(true));
+            m.insert("msg".into(), Value::String("skipped, running in check mode".into()));
+            return ItemResult::new(Status::Skipped, m);
+        }
+        let target_host = task
+            .delegate_to
+            .as_ref()
+            .map(|d| self.template_plain(&crate::executor::results::text(d), vars, &task.basedir));
+        let conn_vars_owned;
+        let (conn_host, conn_vars) = match &target_host {
+            Some(d) if d != host => {
+                conn_vars_owned = self.r.play_host_vars(self.play, d);
+                (d.as_str(), &conn_vars_owned)
+            }
+            _ => (host, vars),
+        };
+        let (spec, become_) = self.r.reach_host(conn_host, conn_vars, reach);
+        let conn = match self.r.pool.get(&spec).await {
+            Ok(c) => c,
+            Err(e) => return ItemResult::msg(Status::Unreachable, e.to_string()),
+        };
+        let renderer = FileRenderer {
+            templar: &self.r.templar,
+            vars,
+            basedir: &task.basedir,
+            dialect: self.dialect(),
+            hostvars: self.hostvars.clone(),
+            warnings: Mutex::new(Vec::new()),
+        };
+        let mctx = ModuleContext {
+            remote: Remote::new(&conn, become_),
+            check_mode: check,
+            diff_mode: task.diff.as_ref().map(truthy).unwrap_or(self.r.opts.diff),
+            basedir: task.basedir.clone(),
+            vars,
+            templates: &renderer,
+        };
+        let outcome = module.run(&mctx, &args).await;
+        let warnings = renderer.warnings.into_inner().unwrap_or_default();
+        match outcome {
+            Ok(res) => {
+                let diffs = if mctx.diff_mode { res.diffs.iter().map(unified_diff).collect() } else { Vec::new() };
+                let mut r = ItemResult::new(Status::Ok, res.to_map());
+                r.diffs = diffs;
+                r.warnings = warnings;
+                r
+            }
+            Err(ModuleError::Connection(e)) => ItemResult::msg(Status::Unreachable, e.to_string()),
+            Err(ModuleError::Controller(msg)) => {
+                let mut r = self.controller_failure(msg);
+                r.warnings = warnings;
+                r
+            }
+        }
+    }
+
+    fn template_plain(&self, s: &str, vars: &Map, basedir: &Path) -> String {
+        let ctx = self.ctx(vars, basedir);
+        match self.r.templar.template_value(&Value::String(s.to_string()), &ctx) {
+            Ok(Value::String(s)) => s,
+            _ => s.to_string(),
+        }
+    }
+}
+
+/// Modules whose arguments are a command line rather than `k=v` pairs.
+fn is_free_form(module: &str) -> bool {
+    matches!(
+        module.strip_prefix("ansible.builtin.").unwrap_or(module),
+        "command" | "shell" | "raw" | "script"
+    )
+}
+
+fn task_reach(task: &Task) -> Reach {
+    let connection = if task.local_action { Some("local") } else { task.connection.as_deref() };
+    Reach::from_model(task.remote_user.as_ref(), connection, &task.become_)
+}
+
+/// A `changed_when`/`failed_when` value as a modern `when` condition.
+fn when_condition(expr: &Value, task: &Task) -> Condition {
+    Condition { kind: ConditionKind::When, expr: expr.clone(), pos: task.pos.clone() }
+}
+
+fn ctx_pos(_ctx: &TemplateContext<'_>) -> crate::SourcePos {
+    crate::SourcePos::file_start(std::path::Path::new("assert"))
+}
+
+fn item_label(item: &Value) -> String {
+    match item {
+        Value::String(s) => s.clone(),
+        other => crate::template::python_str(other),
+    }
+}
+
+fn single_outcome(mut r: ItemResult, notify: Vec<String>) -> HostOutcome {
+    let mut out = single_outcome_with_item(&mut r, None);
+    out.notify = notify;
+    out
+}
+
+fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOutcome {
+    HostOutcome {
+        status: r.status,
+        lines: vec![ItemLine { status: r.status, item, result: r.result.clone() }],
+        result: std::mem::take(&mut r.result),
+        diffs: std::mem::take(&mut r.diffs),
+        warnings: std::mem::take(&mut r.warnings),
+        notify: Vec::new(),
+        add_groups: std::mem::take(&mut r.add_groups),
+    }
+}
+
+/// A unified diff (10 lines of context, as 1.2 printed) of one file change.
+pub fn unified_diff(d: &crate::modules::FileDiff) -> String {
+    let diff = similar::TextDiff::from_lines(&d.before, &d.after);
+    let mut out = String::new();
+    out.push_str(&format!("--- before: {}\n+++ after: {}\n", d.path, d.path));
+    for hunk in diff.unified_diff().context_radius(10).iter_hunks() {
+        out.push_str(&hunk.to_string());
+    }
+    out
+}
