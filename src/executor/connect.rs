@@ -103,6 +103,11 @@ pub fn connect_spec(
     if let Some(k) = &opts.private_key {
         private_keys.push(k.clone());
     }
+    // The 2013 `flock` script passed `--private-key=keys/<user>` from the current directory.
+    let toolkit_key = PathBuf::from("keys").join(&user);
+    if toolkit_key.is_file() {
+        private_keys.push(toolkit_key);
+    }
     let password = var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
     let host_key_checking = match opts.host_key_checking.as_deref() {
         Some("yes" | "true" | "strict") => HostKeyChecking::Strict,

@@ -40,6 +40,12 @@ pub struct Runner {
     /// Static `vars_files` of each play (pass 1), by play position.
     pub(crate) static_vars: std::collections::HashMap<*const Play, Map>,
     pub(crate) adhoc: bool,
+    /// `-e` variables (highest precedence; also used for play-level names).
+    pub(crate) extra_vars: Map,
+    /// The hosts of the play being run (`play_hosts`).
+    pub(crate) play_hosts: Vec<String>,
+    /// The directory of the playbook being run (`playbook_dir`).
+    pub(crate) playbook_dir: Option<std::path::PathBuf>,
 }
 
 /// How a play ended.
@@ -57,6 +63,7 @@ impl Runner {
         dialect: Dialect,
         inventory: Inventory,
         store: VarStore,
+        extra_vars: Map,
         passwords: Passwords,
     ) -> Self {
         let output = Output::stdout(dialect, opts.verbose);
@@ -78,6 +85,9 @@ impl Runner {
             passwords,
             gathered: HashSet::new(),
             adhoc: false,
+            extra_vars,
+            play_hosts: Vec::new(),
+            playbook_dir: None,
         }
     }
 
@@ -96,6 +106,7 @@ impl Runner {
 
     /// Runs every play of the playbook, then prints the recap.
     pub async fn run_playbook(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        self.playbook_dir = playbook.path.parent().map(std::path::Path::to_path_buf);
         for play in &playbook.plays {
             if let PlayEnd::Abort = self.run_play(play).await? {
                 self.output.emit(&Event::AllHostsFailed);
@@ -146,6 +157,7 @@ impl Runner {
         if !self.play_has_selected_tasks(play) {
             return Ok(PlayEnd::Done);
         }
+        self.play_hosts = hosts.clone();
         for h in &hosts {
             self.states.touch(h);
             self.store.enter_host(h);

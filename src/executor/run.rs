@@ -29,8 +29,8 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                 return Ok(code);
             }
             let passwords = ask_passwords(&req.opts)?;
-            let store = VarStore::new(&inventory, extra, dialect);
-            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            let store = VarStore::new(&inventory, extra.clone(), dialect);
+            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, extra, passwords);
             for book in &books {
                 runner.prepare(book)?;
             }
@@ -52,10 +52,10 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                 }
                 return Ok(0);
             }
-            let book = Playbook::adhoc(&pattern, &module, &args).map_err(|e| RunError::Msg(e.to_string()))?;
+            let book = super::adhoc::adhoc_playbook(&pattern, &module, &args, dialect).map_err(RunError::Msg)?;
             let passwords = ask_passwords(&req.opts)?;
-            let store = VarStore::new(&inventory, extra, dialect);
-            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            let store = VarStore::new(&inventory, extra.clone(), dialect);
+            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, extra, passwords);
             runner.adhoc = true;
             runner.prepare(&book)?;
             runner.run_playbook(&book).await?;

@@ -10,7 +10,7 @@ use super::play::Runner;
 use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
 use crate::modules::{self, args::parse_kv, ModuleArgs, ModuleContext, ModuleError, Remote, TemplateRenderer};
 use crate::output::Status;
-use crate::playbook::{Condition, ConditionKind, LoopKind, Play, Task};
+use crate::playbook::{ConditionKind, LoopKind, Play, Task};
 use crate::template::{Dialect, HostVarsLookup, TemplateContext, Templar};
 use crate::value::{Map, Value};
 
@@ -268,7 +268,7 @@ impl<'r> TaskRunner<'r> {
         };
         let ctx = self.ctx(vars, &task.basedir);
         for cond in &task.when {
-            match self.r.templar.eval_condition(cond, &ctx) {
+            match self.r.templar.eval_condition(cond.kind, &cond.expr, &ctx) {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut m = Map::new();
@@ -302,7 +302,7 @@ impl<'r> TaskRunner<'r> {
             }
             let ctx = self.ctx(&v, &task.basedir);
             if let Some(c) = &task.changed_when {
-                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                match self.r.templar.eval_condition(ConditionKind::When, c, &ctx) {
                     Ok(b) => {
                         r.result.insert("changed".into(), Value::Bool(b));
                     }
@@ -310,7 +310,7 @@ impl<'r> TaskRunner<'r> {
                 }
             }
             if let Some(c) = &task.failed_when {
-                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                match self.r.templar.eval_condition(ConditionKind::When, c, &ctx) {
                     Ok(b) => {
                         r.result.insert("failed".into(), Value::Bool(b));
                         if !b {
@@ -482,8 +482,8 @@ impl<'r> TaskRunner<'r> {
     fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
         let mut m = Map::new();
         if let Some(var) = args.get("var").and_then(Value::as_str) {
-            let expr = format!("{{{{ {var} }}}}");
-            let v = self.r.templar.eval_expression(var, ctx).unwrap_or_else(|_| Value::String(expr));
+            let expr = Value::String(format!("{{{{ {var} }}}}"));
+            let v = self.r.templar.template_value(&expr, ctx).unwrap_or(expr);
             m.insert(var.to_string(), v);
         } else {
             let msg = args
@@ -508,8 +508,7 @@ impl<'r> TaskRunner<'r> {
             None => return ItemResult::msg(Status::Failed, "missing required arguments: that"),
         };
         for cond in &that {
-            let c = Condition { kind: ConditionKind::When, expr: Value::String(cond.clone()), pos: ctx_pos(ctx) };
-            match self.r.templar.eval_condition(&c, ctx) {
+            match self.r.templar.eval_condition(ConditionKind::When, &Value::String(cond.clone()), ctx) {
                 Ok(true) => {}
                 Ok(false) => {
                     let msg = args
@@ -633,15 +632,6 @@ fn is_free_form(module: &str) -> bool {
 fn task_reach(task: &Task) -> Reach {
     let connection = if task.local_action { Some("local") } else { task.connection.as_deref() };
     Reach::from_model(task.remote_user.as_ref(), connection, &task.become_)
-}
-
-/// A `changed_when`/`failed_when` value as a modern `when` condition.
-fn when_condition(expr: &Value, task: &Task) -> Condition {
-    Condition { kind: ConditionKind::When, expr: expr.clone(), pos: task.pos.clone() }
-}
-
-fn ctx_pos(_ctx: &TemplateContext<'_>) -> crate::SourcePos {
-    crate::SourcePos::file_start(std::path::Path::new("assert"))
 }
 
 fn item_label(item: &Value) -> String {
