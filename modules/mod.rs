@@ -163,5 +163,10 @@ pub fn exists(name: &str) -> bool {
 
 /// The module registry.
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[]
+    static ALL: std::sync::OnceLock<Vec<&'static dyn Module>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all: Vec<&'static dyn Module> = Vec::new();
+        all.push(&crate::jockey::module::JOCKEY);
+        all
+    })
 }
