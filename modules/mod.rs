@@ -175,6 +175,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(commands::MODULES);
         all.extend_from_slice(access::MODULES);
         all.extend_from_slice(services::MODULES);
+        all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all
     })
 }
