@@ -1,0 +1,17 @@
+//! The file family: `file`, `copy`, `template`, `lineinfile`, `authorized_key`, `get_url`.
+
+pub mod common;
+pub mod copy;
+pub mod file;
+pub mod lineinfile;
+pub mod template;
+
+use super::Module;
+
+/// The modules of this family.
+pub static MODULES: &[&dyn Module] = &[
+    &template::Template,
+    &file::File,
+    &copy::Copy,
+    &lineinfile::LineInFile,
+];
