@@ -10,8 +10,11 @@
 pub mod args;
 pub mod remote;
 
+pub mod access;
 pub mod commands;
 pub mod files;
+pub mod services;
+pub mod system;
 
 use std::path::PathBuf;
 
@@ -171,6 +174,9 @@ pub fn registry() -> &'static [&'static dyn Module] {
         let mut all: Vec<&'static dyn Module> = Vec::new();
         all.extend_from_slice(files::MODULES);
         all.extend_from_slice(commands::MODULES);
+        all.extend_from_slice(access::MODULES);
+        all.extend_from_slice(services::MODULES);
+        all.extend_from_slice(system::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all
     })

@@ -77,6 +77,35 @@ fn every_corpus_template_matches_the_original_rendering() {
     );
 }
 
+#[test]
+fn jinja_templates_get_the_same_values() {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("space");
+    scratch_space(&corpus, &root);
+    fs::write(
+        root.join("kickstart.mini.j2"),
+        "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %} ${#ARRAY[@]}\n",
+    )
+    .unwrap();
+    // `${#` (a shell array length) would open a Jinja comment: only `.j2` files are Jinja.
+    let e = kick(&Space::new(&root), &opts("mini")).unwrap_err();
+    assert!(e.to_string().contains("kickstart.mini.j2: line 4:"), "{e}");
+    fs::write(
+        root.join("kickstart.mini.j2"),
+        "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %}\n",
+    )
+    .unwrap();
+    let done = kick(&Space::new(&root), &opts("mini")).unwrap();
+    assert_eq!(
+        fs::read_to_string(&done.kickstart.0).unwrap(),
+        "rootpw --iscrypted $1$jockey42$YT8m63efP69dqtKwSrdhF0\n# Secret42 core-01 10.1.1.1\nurl --url http://10.1.1.254:8080/mini\nno gateway\n"
+    );
+}
+
 fn flock_jockey(space: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_flock"))
         .arg("jockey")

@@ -160,7 +160,10 @@ pub fn dump(interface: &str, out: &mut dyn Write, limit: Option<usize>) -> Resul
     if ifindex == 0 {
         return Err(err("no such interface".into()));
     }
-    let proto = (libc::ETH_P_IP as u16).to_be();
+    // ETH_P_ALL: a packet socket bound to one protocol does not see outgoing frames (the
+    // server's replies); the IPv4 filter is applied per packet below.
+    let proto = (libc::ETH_P_ALL as u16).to_be();
+    let ipv4 = (libc::ETH_P_IP as u16).to_be();
     // SAFETY: creating a packet socket; the fd is wrapped in OwnedFd right away.
     let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_DGRAM, i32::from(proto)) };
     if fd < 0 {
@@ -193,14 +196,29 @@ pub fn dump(interface: &str, out: &mut dyn Write, limit: Option<usize>) -> Resul
     let mut buf = vec![0u8; 65536];
     let mut seen = 0;
     loop {
-        // SAFETY: reading into our own buffer of the given length.
-        let n = unsafe { libc::recv(raw, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // SAFETY: sockaddr_ll is plain data; zeroed is a valid value.
+        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut from_len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: reading into our own buffer and address of the given lengths.
+        let n = unsafe {
+            libc::recvfrom(
+                raw,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut from_len,
+            )
+        };
         if n < 0 {
             let e = std::io::Error::last_os_error();
             if e.kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
             return Err(err(format!("recv: {e}")));
+        }
+        if from.sll_protocol != ipv4 {
+            continue;
         }
         if let Some(p) = parse_ipv4(&buf[..n as usize]) {
             let now = time::OffsetDateTime::now_utc()
