@@ -6,11 +6,15 @@ use crate::value::{Map, Value};
 /// One host's ad-hoc result: `HOST | success | rc=N >>` + output for commands,
 /// `HOST | success >> {json}` otherwise, `HOST | FAILED >> …`, `HOST | FAILED => msg`.
 pub fn render(host: &str, status: Status, result: &Map) -> String {
-    let is_command = result.contains_key("rc") && (result.contains_key("stdout") || result.contains_key("cmd"));
+    let is_command =
+        result.contains_key("rc") && (result.contains_key("stdout") || result.contains_key("cmd"));
     let word = match status {
         Status::Failed => "FAILED",
         Status::Unreachable => {
-            let msg = result.get("msg").and_then(Value::as_str).unwrap_or("unreachable");
+            let msg = result
+                .get("msg")
+                .and_then(Value::as_str)
+                .unwrap_or("unreachable");
             return format!("{host} | FAILED => {msg}\n");
         }
         Status::Skipped => "skipped",
@@ -41,7 +45,11 @@ pub fn adhoc_playbook(
     args: &str,
     dialect: crate::template::Dialect,
 ) -> Result<crate::playbook::Playbook, String> {
-    let action = if args.trim().is_empty() { module.to_string() } else { format!("{module} {args}") };
+    let action = if args.trim().is_empty() {
+        module.to_string()
+    } else {
+        format!("{module} {args}")
+    };
     let doc = serde_json::json!([{
         "hosts": pattern,
         "gather_facts": false,
@@ -49,8 +57,12 @@ pub fn adhoc_playbook(
     }]);
     let dir = tempfile_dir()?;
     let path = dir.join("adhoc.yml");
-    std::fs::write(&path, doc.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let opts = crate::playbook::LoadOptions { dialect: Some(dialect), ..Default::default() };
+    std::fs::write(&path, doc.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let opts = crate::playbook::LoadOptions {
+        dialect: Some(dialect),
+        ..Default::default()
+    };
     let loaded = crate::playbook::Playbook::load(&path, &opts);
     let _ = std::fs::remove_dir_all(&dir);
     let mut book = loaded.map_err(|e| e.to_string())?;

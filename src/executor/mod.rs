@@ -87,10 +87,25 @@ fn ssh_argv(target: &str, opts: &RunOptions) -> Result<Vec<String>, String> {
         Some((u, h)) => (Some(u.to_string()).filter(|u| !u.is_empty()), h.to_string()),
         None => (None, target.to_string()),
     };
-    let inventory = crate::inventory::Inventory::locate_and_load(opts.inventory.as_deref()).map_err(|e| e.to_string())?;
-    let vars = if inventory.hosts().iter().any(|h| *h == host) { inventory.host_vars(&host) } else { crate::value::Map::new() };
-    let reach = connect::Reach { user, ..Default::default() };
-    let spec = connect::connect_spec(&host, &vars, &reach, opts, &Passwords::default(), crate::template::Dialect::Modern);
+    let inventory = crate::inventory::Inventory::locate_and_load(opts.inventory.as_deref())
+        .map_err(|e| e.to_string())?;
+    let vars = if inventory.hosts().iter().any(|h| *h == host) {
+        inventory.host_vars(&host)
+    } else {
+        crate::value::Map::new()
+    };
+    let reach = connect::Reach {
+        user,
+        ..Default::default()
+    };
+    let spec = connect::connect_spec(
+        &host,
+        &vars,
+        &reach,
+        opts,
+        &Passwords::default(),
+        crate::template::Dialect::Modern,
+    );
     let mut argv = vec!["ssh".to_string(), "-p".into(), spec.port.to_string()];
     for key in &spec.private_keys {
         argv.push("-i".into());

@@ -22,7 +22,10 @@ impl Runner {
     /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
     pub(crate) fn play_host_vars(&self, play: &Play, host: &str) -> Map {
         let empty = Map::new();
-        let files = self.static_vars.get(&(play as *const Play)).unwrap_or(&empty);
+        let files = self
+            .static_vars
+            .get(&(play as *const Play))
+            .unwrap_or(&empty);
         let layers = VarLayers {
             play_vars: &play.vars,
             play_vars_files: files,
@@ -41,7 +44,10 @@ impl Runner {
     /// Everything `task` sees on `host`.
     pub(crate) fn task_host_vars(&self, play: &Play, task: &Task, host: &str) -> Map {
         let empty = Map::new();
-        let files = self.static_vars.get(&(play as *const Play)).unwrap_or(&empty);
+        let files = self
+            .static_vars
+            .get(&(play as *const Play))
+            .unwrap_or(&empty);
         let role = task.role.and_then(|i| play.roles.get(i));
         let layers = VarLayers {
             play_vars: &play.vars,
