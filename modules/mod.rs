@@ -10,6 +10,12 @@
 pub mod args;
 pub mod remote;
 
+pub mod access;
+pub mod commands;
+pub mod files;
+pub mod services;
+pub mod system;
+
 use std::path::PathBuf;
 
 use async_trait::async_trait;
@@ -161,7 +167,17 @@ pub fn exists(name: &str) -> bool {
     lookup(name).is_some()
 }
 
-/// The module registry.
+/// The module registry: every family's `MODULES`, chained.
 pub fn registry() -> &'static [&'static dyn Module] {
-    &[]
+    static ALL: std::sync::OnceLock<Vec<&'static dyn Module>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut all: Vec<&'static dyn Module> = Vec::new();
+        all.extend_from_slice(files::MODULES);
+        all.extend_from_slice(commands::MODULES);
+        all.extend_from_slice(access::MODULES);
+        all.extend_from_slice(services::MODULES);
+        all.extend_from_slice(system::MODULES);
+        all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
+        all
+    })
 }

@@ -1,0 +1,275 @@
+//! `copy`: a controller file (`src=`, looked up like Ansible's `files/` search) or literal
+//! `content=` written to `dest` on the host, atomically, with `backup`, `force`, `validate`.
+//! Shared with `template`, which renders its source first and then writes the same way.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+
+use super::common::{
+    add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
+    find_source, md5_hex, parse_backup, parse_probe, sha1_hex, write_script, WriteOptions,
+    PROBE_FN, VALIDATE_FAILED,
+};
+use crate::connection::shell_quote;
+use crate::modules::args::value_text;
+use crate::modules::{
+    ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
+};
+
+/// The `copy` module.
+pub struct Copy;
+
+static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
+    options: vec![
+        OptSpec::new("dest", ArgKind::Path).required(),
+        OptSpec::new("src", ArgKind::Path),
+        OptSpec::new("content", ArgKind::Raw),
+        OptSpec::new("backup", ArgKind::Bool).default("no"),
+        OptSpec::new("force", ArgKind::Bool)
+            .aliases(&["thirsty"])
+            .default("yes"),
+        OptSpec::new("validate", ArgKind::Str),
+        OptSpec::new("directory_mode", ArgKind::Mode),
+        OptSpec::new("remote_src", ArgKind::Bool),
+        OptSpec::new("checksum", ArgKind::Str),
+        OptSpec::new("local_follow", ArgKind::Bool),
+        OptSpec::new("decrypt", ArgKind::Bool),
+    ],
+    free_form: false,
+    file_common: true,
+});
+
+#[async_trait]
+impl Module for Copy {
+    fn name(&self) -> &'static str {
+        "copy"
+    }
+    fn spec(&self) -> &ArgSpec {
+        &SPEC
+    }
+    async fn run(
+        &self,
+        ctx: &ModuleContext<'_>,
+        args: &ModuleArgs,
+    ) -> Result<ModuleResult, ModuleError> {
+        let dest = args.str("dest").unwrap_or_default().to_string();
+        let (data, src_label) = match (args.get("content"), args.str("src")) {
+            (Some(_), Some(_)) => {
+                return Ok(ModuleResult::failed(
+                    "src and content are mutually exclusive",
+                ))
+            }
+            (Some(c), None) => {
+                let text = match c {
+                    crate::value::Value::String(s) => s.clone(),
+                    crate::value::Value::Object(_) | crate::value::Value::Array(_) => {
+                        serde_json::to_string(c).unwrap_or_default()
+                    }
+                    other => value_text(other),
+                };
+                (text.into_bytes(), None)
+            }
+            (None, Some(src)) => {
+                if args.bool("remote_src", false) {
+                    return Ok(ModuleResult::failed(
+                        "remote_src is not supported by flock's copy; use command: cp",
+                    ));
+                }
+                let Some(path) = find_source(&ctx.basedir, "files", src) else {
+                    return Ok(ModuleResult::failed(format!("could not find src={src}")));
+                };
+                if path.is_dir() {
+                    return Ok(ModuleResult::failed(format!(
+                        "src={src} is a directory; recursive copy is not supported"
+                    )));
+                }
+                match std::fs::read(&path) {
+                    Ok(d) => (d, Some((src.to_string(), path.display().to_string()))),
+                    Err(e) => {
+                        return Ok(ModuleResult::failed(format!(
+                            "Source {} not readable: {e}",
+                            path.display()
+                        )))
+                    }
+                }
+            }
+            (None, None) => {
+                return Ok(ModuleResult::failed(
+                    "src (or content) and dest are required",
+                ))
+            }
+        };
+        let basename = src_label.as_ref().and_then(|(s, _)| {
+            std::path::Path::new(s)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        });
+        let mut res = put_content(ctx, args, &dest, basename.as_deref(), &data).await?;
+        if let Some((_, full)) = src_label {
+            res.data.insert("src".into(), full.into());
+        }
+        Ok(res)
+    }
+}
+
+/// Writes `data` to `dest` (or `dest/basename` when `dest` is a directory and a basename is
+/// given) the way `copy` and `template` do: compare SHA-1s in one exec, then write atomically
+/// only when they differ (and `force` or the file is absent), then fix attributes.
+pub async fn put_content(
+    ctx: &ModuleContext<'_>,
+    args: &ModuleArgs,
+    dest: &str,
+    basename: Option<&str>,
+    data: &[u8],
+) -> Result<ModuleResult, ModuleError> {
+    let attrs = attrs_from_args(args);
+    let force = args.bool("force", true);
+    let q = shell_quote(dest);
+    // One exec: resolve a directory destination, probe it, and check the parent directory.
+    let mut script = format!("{PROBE_FN}p={q}; ");
+    let in_dir = basename.map(|b| format!("{}/{}", dest.trim_end_matches('/'), b));
+    if let Some(b) = basename {
+        script.push_str(&format!(
+            "if [ -d \"$p\" ]; then p=\"$p\"/{}; echo DIR; fi; ",
+            shell_quote(b)
+        ));
+    } else if dest.ends_with('/') {
+        return Ok(ModuleResult::failed(format!(
+            "dest {dest} is a directory, and there is no source file name to put in it"
+        )));
+    }
+    script.push_str(
+        "flock_probe \"$p\" sha; [ -d \"$(dirname -- \"$p\")\" ] || echo NODIR; \
+         if [ -f \"$p\" ] && [ -n \"$FLOCK_DIFF\" ]; then printf '\\n--FLOCK-CONTENT--\\n'; cat -- \"$p\"; fi",
+    );
+    if ctx.diff_mode {
+        script = format!("FLOCK_DIFF=1; {script}");
+    } else {
+        script = format!("FLOCK_DIFF=; {script}");
+    }
+    let out = ctx.remote.sh(&script).await?;
+    let mark = b"\n--FLOCK-CONTENT--\n";
+    let (head, old) = match out.stdout.windows(mark.len()).position(|w| w == mark) {
+        Some(p) => (
+            String::from_utf8_lossy(&out.stdout[..p]).into_owned(),
+            Some(out.stdout[p + mark.len()..].to_vec()),
+        ),
+        None => (out.stdout_str(), None),
+    };
+    let target = if head.lines().any(|l| l == "DIR") {
+        in_dir.unwrap_or_else(|| dest.to_string())
+    } else {
+        dest.to_string()
+    };
+    let info = parse_probe(&head);
+    let sha = sha1_hex(data);
+    let mut res = ModuleResult::ok();
+    res.data.insert("md5sum".into(), md5_hex(data).into());
+    if let Some(i) = &info {
+        if i.kind == "directory" {
+            return Ok(ModuleResult::failed(format!(
+                "Destination {target} is a directory"
+            )));
+        }
+    }
+    let content_same = info.as_ref().and_then(|i| i.sha1.as_deref()) == Some(sha.as_str());
+    if info.is_some() && !content_same && !force {
+        let mut r = ModuleResult::ok();
+        r.msg = Some("file already exists".into());
+        add_path_info(&mut r, "dest", &target, info.as_ref());
+        return Ok(r);
+    }
+    if !content_same {
+        if head.lines().any(|l| l == "NODIR") {
+            let dir = std::path::Path::new(&target)
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            return Ok(ModuleResult::failed(format!(
+                "Destination directory {dir} does not exist"
+            )));
+        }
+        res.changed = true;
+        if ctx.diff_mode {
+            if let Some(d) = content_diff(&target, old.as_deref().unwrap_or_default(), data) {
+                res.diffs.push(d);
+            }
+        }
+        if ctx.check_mode {
+            add_path_info(&mut res, "dest", &target, info.as_ref());
+            res.data.insert("checksum".into(), sha.into());
+            return Ok(res);
+        }
+        let opts = WriteOptions {
+            backup: args.bool("backup", false),
+            validate: args.str("validate").map(str::to_string),
+        };
+        if let Some(v) = &opts.validate {
+            if !v.contains("%s") {
+                return Ok(ModuleResult::failed(format!(
+                    "validate must contain %s: {v}"
+                )));
+            }
+        }
+        let full = format!(
+            "{PROBE_FN}( set -e; {}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {} sha",
+            write_script(&target, &attrs, &opts),
+            shell_quote(&target)
+        );
+        let out = ctx.remote.sh_stdin(&full, data).await?;
+        if out.rc != 0 {
+            let err = out.stderr_str();
+            let mut r = if out.rc == VALIDATE_FAILED {
+                let mut lines: Vec<&str> = err.trim_end().lines().collect();
+                let rc = lines
+                    .pop()
+                    .and_then(|l| l.strip_prefix("validate rc:"))
+                    .unwrap_or("?")
+                    .to_string();
+                ModuleResult::failed(format!(
+                    "failed to validate: rc:{rc} error:{}",
+                    lines.join("\n")
+                ))
+            } else {
+                ModuleResult::failed(format!("failed to copy to {target}: {}", err.trim()))
+            };
+            r.data.insert("dest".into(), target.clone().into());
+            return Ok(r);
+        }
+        let stdout = out.stdout_str();
+        if let Some(b) = parse_backup(&stdout) {
+            res.data.insert("backup_file".into(), b.into());
+        }
+        add_path_info(&mut res, "dest", &target, parse_probe(&stdout).as_ref());
+        return Ok(res);
+    }
+    // Same content: only attributes may need fixing.
+    let info = info.unwrap_or_default();
+    let (o, g, m) = attrs_differ(&info, &attrs);
+    if !(o || g || m) {
+        add_path_info(&mut res, "dest", &target, Some(&info));
+        return Ok(res);
+    }
+    res.changed = true;
+    if ctx.check_mode {
+        add_path_info(&mut res, "dest", &target, Some(&info));
+        return Ok(res);
+    }
+    match apply_then_probe(
+        ctx,
+        &attrs_fix_script(&target, &info, &attrs),
+        &target,
+        None,
+    )
+    .await?
+    {
+        Ok(after) => add_path_info(&mut res, "dest", &target, after.as_ref()),
+        Err(e) => {
+            let mut r = ModuleResult::failed(e);
+            r.data.insert("dest".into(), target.into());
+            return Ok(r);
+        }
+    }
+    Ok(res)
+}

@@ -1,0 +1,356 @@
+//! Ansible's INI inventory format, read the way Ansible 1.2's `inventory/ini.py` reads it.
+//!
+//! Hand-written: the `ini` crate (and rust-ini) cannot read this format. Host lines are not
+//! `key=value` pairs but `host k=v k2="a b"` (shlex-split), `www[01:03]` ranges contain `:`,
+//! section names carry `:vars`/`:children`, order matters and names are case-sensitive.
+//!
+//! Three passes over the lines, as 1.2 does: hosts and groups, then `[g:children]`, then
+//! `[g:vars]`. Values stay strings (1.2 did no type conversion); the modern dialect converts
+//! host-line values later (see [`super::Inventory::host_vars_dialect`]).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Inventory, InventoryError};
+use crate::error::SourcePos;
+use crate::value::Value;
+
+/// Parse INI inventory text; `file` is used for positions.
+pub(super) fn parse(text: &str, file: &Path) -> Result<Inventory, InventoryError> {
+    let file = Arc::new(file.to_path_buf());
+    let mut inv = Inventory::empty_with_ungrouped();
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    base_groups(&mut inv, &lines, &file)?;
+    group_children(&mut inv, &lines, &file)?;
+    group_variables(&mut inv, &lines, &file)?;
+    Ok(inv)
+}
+
+fn pos(file: &Arc<std::path::PathBuf>, line: usize, col: usize) -> SourcePos {
+    SourcePos::new(file.clone(), line + 1, col + 1)
+}
+
+fn err(
+    file: &Arc<std::path::PathBuf>,
+    line: usize,
+    col: usize,
+    msg: impl Into<String>,
+) -> InventoryError {
+    InventoryError::Parse {
+        pos: pos(file, line, col),
+        message: msg.into(),
+    }
+}
+
+/// Column (0-based) of the first non-blank character.
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn base_groups(
+    inv: &mut Inventory,
+    lines: &[&str],
+    file: &Arc<std::path::PathBuf>,
+) -> Result<(), InventoryError> {
+    let mut active: Option<usize> = Some(inv.group_index("ungrouped").unwrap_or(1));
+    for (n, raw) in lines.iter().enumerate() {
+        let line = *raw;
+        if line.starts_with('[') {
+            let head = line.split(" #").next().unwrap_or("");
+            let mut name = head.replace(['[', ']'], "").trim().to_string();
+            if line.contains(":vars") || line.contains(":children") {
+                if let Some((g, _)) = name.rsplit_once(':') {
+                    name = g.to_string();
+                }
+                inv.ensure_group(&name);
+                active = None;
+            } else {
+                active = Some(inv.ensure_group(&name));
+            }
+            continue;
+        }
+        // 1.2 skips only lines starting with `#`; a comment after leading blanks would become a
+        // host named `#`: we treat it as a comment too.
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        let Some(group) = active else { continue };
+        let content = line.split(" #").next().unwrap_or("");
+        let tokens = super::shlex::split(content).map_err(|e| {
+            err(
+                file,
+                n,
+                indent(line),
+                format!("cannot split host line: {e}"),
+            )
+        })?;
+        let Some(first) = tokens.first() else {
+            continue;
+        };
+        let col = line.find(first.as_str()).unwrap_or(indent(line));
+        let (hostname, port) = split_port(first);
+        let names = if detect_range(hostname) {
+            expand_hostname_range(hostname).map_err(|m| err(file, n, col, m))?
+        } else {
+            vec![hostname.to_string()]
+        };
+        for hn in names {
+            let h = match inv.host_index(&hn) {
+                Some(h) => h,
+                None => {
+                    let h = inv.ensure_host(&hn);
+                    if let Some(p) = port.filter(|p| !p.is_empty()) {
+                        let num: i64 = p.parse().map_err(|_| {
+                            err(file, n, col, format!("invalid port '{p}' for host {hn}"))
+                        })?;
+                        inv.host_data[h]
+                            .vars
+                            .insert("ansible_ssh_port".into(), Value::from(num));
+                    }
+                    h
+                }
+            };
+            inv.host_data[h].ini = true;
+            for t in &tokens[1..] {
+                if t.starts_with('#') {
+                    break;
+                }
+                // 1.2 splits on every `=` and fails on a value containing one; we split at the
+                // first `=` (modern Ansible's reading), so `a=b=c` is `a` = `b=c`.
+                let Some((k, v)) = t.split_once('=') else {
+                    let c = line.find(t.as_str()).unwrap_or(col);
+                    return Err(err(
+                        file,
+                        n,
+                        c,
+                        format!("host variable '{t}' is not in key=value form"),
+                    ));
+                };
+                inv.host_data[h]
+                    .vars
+                    .insert(k.to_string(), Value::String(v.to_string()));
+            }
+            inv.add_host_to_group(group, h);
+        }
+    }
+    Ok(())
+}
+
+/// 1.2's port detection: `host:port`, `db[1:3]:2222`, but not the colon inside a range.
+fn split_port(token: &str) -> (&str, Option<&str>) {
+    let has = |c: char| token.contains(c);
+    let range_and_port = has('[')
+        && has(']')
+        && has(':')
+        && token.rfind(']').unwrap_or(0) < token.rfind(':').unwrap_or(0);
+    if range_and_port || (!has(']') && has(':')) {
+        if let Some((h, p)) = token.rsplit_once(':') {
+            return (h, Some(p));
+        }
+    }
+    (token, None)
+}
+
+fn group_children(
+    inv: &mut Inventory,
+    lines: &[&str],
+    file: &Arc<std::path::PathBuf>,
+) -> Result<(), InventoryError> {
+    let mut group: Option<usize> = None;
+    for (n, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') && line.contains(":children]") {
+            let name = line.replace('[', "").replace(":children]", "");
+            group = Some(inv.ensure_group(&name));
+        } else if line.starts_with('#') {
+        } else if line.starts_with('[') {
+            group = None;
+        } else if let Some(g) = group {
+            let Some(kid) = inv.group_index(line) else {
+                return Err(err(
+                    file,
+                    n,
+                    indent(raw),
+                    format!("child group is not defined: ({line})"),
+                ));
+            };
+            if kid == g {
+                return Err(err(
+                    file,
+                    n,
+                    indent(raw),
+                    format!("can't add group {line} to itself"),
+                ));
+            }
+            inv.add_child_group(g, kid);
+        }
+    }
+    Ok(())
+}
+
+fn group_variables(
+    inv: &mut Inventory,
+    lines: &[&str],
+    file: &Arc<std::path::PathBuf>,
+) -> Result<(), InventoryError> {
+    let mut group: Option<usize> = None;
+    for (n, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.starts_with('[') && line.contains(":vars]") {
+            let name = line.replace('[', "").replace(":vars]", "");
+            match inv.group_index(&name) {
+                Some(g) => group = Some(g),
+                None => {
+                    return Err(err(
+                        file,
+                        n,
+                        indent(raw),
+                        format!("can't add vars to undefined group: {name}"),
+                    ))
+                }
+            }
+        } else if line.starts_with('#') || line.is_empty() {
+        } else if line.starts_with('[') {
+            group = None;
+        } else if let Some(g) = group {
+            let Some((k, v)) = line.split_once('=') else {
+                return Err(err(
+                    file,
+                    n,
+                    indent(raw),
+                    "variables assigned to group must be in key=value form",
+                ));
+            };
+            let (k, v) = (k.trim(), v.trim());
+            inv.groups[g]
+                .vars
+                .insert(k.to_string(), Value::String(unquote(v).to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// 1.2: a value wrapped in a matching pair of quotes loses its first and last character.
+fn unquote(v: &str) -> &str {
+    let b = v.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        &v[1..v.len() - 1]
+    } else {
+        v
+    }
+}
+
+/// True when a host name holds a `[beg:end]` range (1.2's `detect_range`).
+pub(super) fn detect_range(line: &str) -> bool {
+    if line.starts_with('[') {
+        return false;
+    }
+    match (line.find('['), line.find(':'), line.find(']')) {
+        (Some(a), Some(b), Some(c)) => a < b && b < c,
+        _ => false,
+    }
+}
+
+/// Expand `db[01:03]-x` / `[a:c]` as 1.2's `expand_hostname_range` does.
+pub(super) fn expand_hostname_range(line: &str) -> Result<Vec<String>, String> {
+    let replaced = line.replace(['[', ']'], "|");
+    let parts: Vec<&str> = replaced.split('|').collect();
+    if parts.len() != 3 {
+        return Err(format!("host range incorrectly specified: {line}"));
+    }
+    let (head, nrange, tail) = (parts[0], parts[1], parts[2]);
+    let bounds: Vec<&str> = nrange.split(':').collect();
+    if bounds.len() != 2 {
+        return Err(format!("host range incorrectly specified: {line}"));
+    }
+    let beg = if bounds[0].is_empty() { "0" } else { bounds[0] };
+    let end = bounds[1];
+    if end.is_empty() {
+        return Err(format!("host range end value missing: {line}"));
+    }
+    let width = if beg.starts_with('0') && beg.len() > 1 {
+        if beg.len() != end.len() {
+            return Err(format!("host range format incorrectly specified: {line}"));
+        }
+        Some(beg.len())
+    } else {
+        None
+    };
+    let fill = |s: String| match width {
+        Some(w) if s.len() < w => format!("{}{}", "0".repeat(w - s.len()), s),
+        _ => s,
+    };
+    const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let seq: Vec<String> = match (LETTERS.find(beg), LETTERS.find(end)) {
+        (Some(b), Some(e)) => {
+            if b > e {
+                return Err(format!("host range format incorrectly specified: {line}"));
+            }
+            LETTERS[b..=e].chars().map(|c| c.to_string()).collect()
+        }
+        _ => {
+            let b: i64 = beg
+                .trim()
+                .parse()
+                .map_err(|_| format!("host range bounds are not numbers or letters: {line}"))?;
+            let e: i64 = end
+                .trim()
+                .parse()
+                .map_err(|_| format!("host range bounds are not numbers or letters: {line}"))?;
+            if e - b > 1_000_000 {
+                return Err(format!("host range too large: {line}"));
+            }
+            (b..=e).map(|i| i.to_string()).collect()
+        }
+    };
+    Ok(seq
+        .into_iter()
+        .map(|s| format!("{head}{}{tail}", fill(s)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_as_12() {
+        assert_eq!(
+            expand_hostname_range("cn-[01:03]").unwrap(),
+            ["cn-01", "cn-02", "cn-03"]
+        );
+        assert_eq!(
+            expand_hostname_range("db[1:3].x").unwrap(),
+            ["db1.x", "db2.x", "db3.x"]
+        );
+        assert_eq!(expand_hostname_range("h[a:c]").unwrap(), ["ha", "hb", "hc"]);
+        assert_eq!(
+            expand_hostname_range("h[y:B]").unwrap(),
+            ["hy", "hz", "hA", "hB"]
+        );
+        assert_eq!(expand_hostname_range("h[:2]").unwrap(), ["h0", "h1", "h2"]);
+        assert_eq!(
+            expand_hostname_range("h[8:11]").unwrap(),
+            ["h8", "h9", "h10", "h11"]
+        );
+        assert!(expand_hostname_range("h[01:100]").is_err());
+        assert!(expand_hostname_range("h[1:]").is_err());
+        assert!(expand_hostname_range("h[1:2:3]").is_err());
+        assert!(expand_hostname_range("h[1:x]").is_err());
+        assert!(expand_hostname_range("h[1:2][3:4]").is_err());
+        assert!(detect_range("cn-0[1:2]"));
+        assert!(!detect_range("cn-0[1-2]"));
+        assert!(!detect_range("[a:b]"));
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(split_port("h:2222"), ("h", Some("2222")));
+        assert_eq!(split_port("h[1:3]"), ("h[1:3]", None));
+        assert_eq!(split_port("h[1:3]:22"), ("h[1:3]", Some("22")));
+        assert_eq!(split_port("h"), ("h", None));
+    }
+}

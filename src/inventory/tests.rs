@@ -1,0 +1,147 @@
+//! Unit tests of the inventory model (oracle-backed goldens are in tests/inventory_patterns.rs).
+
+use super::*;
+
+const HOSTS: &str =
+    "[core]\ncore-0[1:3] ansible_ssh_host=10.1.1.1\n\n[cn]\ncn-[01:04]\n\n[com]\ncom\n";
+
+fn inv() -> Inventory {
+    Inventory::from_ini_str(HOSTS, "hosts").unwrap()
+}
+
+fn sel(inv: &Inventory, p: &str, l: Option<&str>) -> Vec<String> {
+    inv.select(p, l, Dialect::Legacy12).unwrap()
+}
+
+#[test]
+fn spec_examples_legacy() {
+    let inv = inv();
+    assert_eq!(sel(&inv, "core:!core-02", None), ["core-01", "core-03"]);
+    assert_eq!(
+        sel(&inv, "all:&core", None),
+        ["core-01", "core-02", "core-03"]
+    );
+    assert_eq!(sel(&inv, "core[1]", None), ["core-02"]);
+    assert_eq!(sel(&inv, "core[0-1]", None), ["core-01", "core-02"]);
+    assert_eq!(
+        sel(&inv, "all", Some("core,com")),
+        ["com", "core-01", "core-02", "core-03"]
+    );
+    assert_eq!(
+        sel(&inv, "!core:core", None),
+        ["core-01", "core-02", "core-03"]
+    );
+    assert_eq!(sel(&inv, "~core-0[12]", None), ["core-01", "core-02"]);
+    assert!(sel(&inv, "cn-0[1-2]", None).is_empty());
+}
+
+#[test]
+fn ini_model() {
+    let inv = inv();
+    assert_eq!(inv.hosts().len(), 8);
+    assert_eq!(inv.groups_of("core-02"), ["core"]);
+    let v = inv.host_vars("core-02");
+    assert_eq!(v["ansible_ssh_host"], "10.1.1.1");
+    assert_eq!(v["inventory_hostname_short"], "core-02");
+    let g = inv.groups();
+    assert_eq!(g["all"].len(), 8);
+    assert_eq!(g["cn"], ["cn-01", "cn-02", "cn-03", "cn-04"]);
+    assert!(g["ungrouped"].is_empty());
+}
+
+#[test]
+fn group_vars_children_depth() {
+    let text = "top1 a=host\n[web]\nw1 x=1\n[db]\nd1\n[prod:children]\nweb\ndb\n[prod:vars]\nx=prod\ny='quoted'\n[web:vars]\nx=web\n[all:vars]\nz=all\n";
+    let inv = Inventory::from_ini_str(text, "inv").unwrap();
+    let w = inv.host_vars("w1");
+    assert_eq!(w["x"], "1"); // host line wins
+    assert_eq!(w["y"], "quoted");
+    assert_eq!(w["z"], "all");
+    assert_eq!(inv.host_vars("d1")["x"], "prod");
+    assert_eq!(inv.groups_of("w1"), ["prod", "web"]);
+    assert_eq!(inv.groups_of("top1"), ["ungrouped"]);
+    assert_eq!(sel(&inv, "prod", None), ["d1", "w1"]);
+    // Modern reads INI host values as Python literals.
+    assert_eq!(inv.host_vars_dialect("w1", Dialect::Modern)["x"], 1);
+}
+
+#[test]
+fn ini_errors_have_positions() {
+    let e = Inventory::from_ini_str("[a]\nh[1:x]\n", "inv")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("inv:2:1:"), "{e}");
+    let e = Inventory::from_ini_str("[a:children]\nnope\n", "inv")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("inv:2:1:") && e.contains("child group is not defined"),
+        "{e}"
+    );
+    let e = Inventory::from_ini_str("[a]\nh\n[a:vars]\nnovalue\n", "inv")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("inv:4:1:"), "{e}");
+    let e = Inventory::from_ini_str("[a]\nh  k=\"open\n", "inv")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("inv:2:1:"), "{e}");
+}
+
+#[test]
+fn host_list_and_ports() {
+    let inv = Inventory::from_host_list("a,b:2222,");
+    assert_eq!(inv.hosts(), ["a", "b"]);
+    assert_eq!(inv.host_vars("b")["ansible_ssh_port"], 2222);
+    let inv = Inventory::from_ini_str("h1:2200\nh2:22\n", "inv").unwrap();
+    assert_eq!(inv.host_vars("h1")["ansible_ssh_port"], 2200);
+    assert_eq!(inv.host_vars("h2")["ansible_ssh_port"], 22);
+}
+
+#[test]
+fn yaml_inventory() {
+    let text = "all:\n  hosts:\n    lone:\n  children:\n    core:\n      hosts:\n        core-0[1:2]: {ansible_host: 10.0.0.1, n: 3}\n      vars:\n        ansible_user: root\n";
+    let inv = Inventory::from_yaml_str(text, "inv.yml").unwrap();
+    assert_eq!(inv.hosts(), ["lone", "core-01", "core-02"]);
+    assert_eq!(inv.host_vars("core-02")["n"], 3);
+    assert_eq!(inv.host_vars("core-02")["ansible_user"], "root");
+    assert_eq!(inv.groups_of("lone"), ["ungrouped"]);
+    assert_eq!(
+        inv.select("all", None, Dialect::Modern).unwrap(),
+        ["lone", "core-01", "core-02"]
+    );
+    let e = Inventory::from_yaml_str("all:\n  hostz: {}\n", "inv.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("inv.yml:2:3:"), "{e}");
+}
+
+#[test]
+fn modern_patterns() {
+    let inv = inv();
+    let m = |p: &str| inv.select(p, None, Dialect::Modern).unwrap();
+    assert_eq!(m("com,core"), ["com", "core-01", "core-02", "core-03"]);
+    assert_eq!(m("!core-02:core"), ["core-01", "core-03"]);
+    assert_eq!(m("core[0:1]"), ["core-01", "core-02"]);
+    assert_eq!(m("core[-1]"), ["core-03"]);
+    assert_eq!(m("~core-0[12]"), ["core-01", "core-02"]);
+    assert_eq!(m("localhost"), ["localhost"]);
+    assert_eq!(
+        inv.select("all", Some("!cn"), Dialect::Modern).unwrap(),
+        ["core-01", "core-02", "core-03", "com"]
+    );
+}
+
+#[test]
+fn add_host_and_group_by() {
+    let mut inv = inv();
+    inv.add_group_member("RedHat", "core-01");
+    assert_eq!(inv.groups_of("core-01"), ["RedHat", "core"]);
+    assert_eq!(sel(&inv, "RedHat", None), ["core-01"]);
+    let mut vars = Map::new();
+    vars.insert("ansible_ssh_host".into(), "10.9.9.9".into());
+    inv.add_host("new", &["fresh".to_string()], vars);
+    assert_eq!(sel(&inv, "fresh", None), ["new"]);
+    assert_eq!(inv.host_vars("new")["ansible_ssh_host"], "10.9.9.9");
+    assert!(inv.hosts().contains(&"new".to_string()));
+}

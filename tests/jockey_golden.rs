@@ -1,0 +1,313 @@
+//! jockey's kick files against goldens rendered by the original jockey, its command line and its
+//! module, on a scratch copy of the corpus space.
+
+mod jockey_support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use flock::jockey::crypt::md5_crypt;
+use flock::jockey::kick::{kick, KickOptions};
+use flock::jockey::module::run_on_controller;
+use flock::jockey::{Mac, Space};
+use flock::modules::ModuleArgs;
+use flock::{Map, Value};
+use jockey_support::{corpus_space, golden, scratch_space};
+
+const MAC: &str = "08:00:27:14:68:75";
+
+fn opts(system: &str) -> KickOptions {
+    KickOptions {
+        system: system.into(),
+        mac: MAC.parse().unwrap(),
+        addr: Some("10.1.1.1".parse().unwrap()),
+        name: Some("core-01".into()),
+        password: Some("Secret42".into()),
+        salt: Some("jockey42".into()),
+    }
+}
+
+fn diff(expected: &str, got: &str) -> String {
+    similar::TextDiff::from_lines(expected, got)
+        .unified_diff()
+        .header("golden", "flock")
+        .to_string()
+}
+
+#[test]
+fn every_corpus_template_matches_the_original_rendering() {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("space");
+    scratch_space(&corpus, &root);
+    let mut checked = 0;
+    for (inventory, gold_dir) in [("hosts", "hosts"), ("xenserver", "xenserver")] {
+        let space = Space::new(&root).with_hosts(root.join(inventory));
+        for entry in fs::read_dir(golden().join(gold_dir)).unwrap() {
+            let gold = entry.unwrap().path();
+            let system = gold.file_stem().unwrap().to_str().unwrap().to_string();
+            let done = kick(&space, &opts(&system)).unwrap();
+            assert_eq!(done.kickstart.0, root.join("boot/08-00-27-14-68-75.ks"));
+            let got = fs::read_to_string(&done.kickstart.0).unwrap();
+            let want = fs::read_to_string(&gold).unwrap();
+            assert!(got == want, "{inventory}/{system}:\n{}", diff(&want, &got));
+            let pxe_gold = golden().join("pxelinux").join(&system);
+            if inventory == "hosts" && pxe_gold.is_file() {
+                let got = fs::read_to_string(root.join("boot/pxelinux.cfg/01-08-00-27-14-68-75"))
+                    .unwrap();
+                let want = fs::read_to_string(&pxe_gold).unwrap();
+                assert!(got == want, "pxelinux {system}:\n{}", diff(&want, &got));
+                checked += 1;
+            }
+            checked += 1;
+        }
+    }
+    // 17 systems, 3 XenServer ones again with the other inventory, 3 PXELINUX configs.
+    assert_eq!(checked, 17 + 3 + 3);
+    let pass = root.join("08-00-27-14-68-75.pass");
+    assert_eq!(fs::read_to_string(&pass).unwrap(), "Secret42\n");
+    assert_eq!(
+        fs::metadata(&pass).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn jinja_templates_get_the_same_values() {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("space");
+    scratch_space(&corpus, &root);
+    fs::write(
+        root.join("kickstart.mini.j2"),
+        "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %} ${#ARRAY[@]}\n",
+    )
+    .unwrap();
+    // `${#` (a shell array length) would open a Jinja comment: only `.j2` files are Jinja.
+    let e = kick(&Space::new(&root), &opts("mini")).unwrap_err();
+    assert!(e.to_string().contains("kickstart.mini.j2: line 4:"), "{e}");
+    fs::write(
+        root.join("kickstart.mini.j2"),
+        "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %}\n",
+    )
+    .unwrap();
+    let done = kick(&Space::new(&root), &opts("mini")).unwrap();
+    assert_eq!(
+        fs::read_to_string(&done.kickstart.0).unwrap(),
+        "rootpw --iscrypted $1$jockey42$YT8m63efP69dqtKwSrdhF0\n# Secret42 core-01 10.1.1.1\nurl --url http://10.1.1.254:8080/mini\nno gateway\n"
+    );
+}
+
+fn flock_jockey(space: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_flock"))
+        .arg("jockey")
+        .arg("--space")
+        .arg(space)
+        .args(args)
+        .env_remove("JOCKEY_HOSTS")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn command_line_kick_password_and_errors() {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("space");
+    scratch_space(&corpus, &root);
+
+    // A generated password: printed, stored 0600, and its MD5-crypt hash is in the kickstart.
+    let (code, out, err) = flock_jockey(
+        &root,
+        &[
+            "kick",
+            "centos64",
+            "08:00:27:AA:BB:CC",
+            "10.1.1.7",
+            "core-07",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap()
+        .to_string();
+    assert_eq!(password.len(), 16);
+    assert!(out.contains("kickstart: centos64"), "{out}");
+    assert_eq!(
+        fs::read_to_string(root.join("08-00-27-aa-bb-cc.pass")).unwrap(),
+        format!("{password}\n")
+    );
+    let ks = fs::read_to_string(root.join("boot/08-00-27-aa-bb-cc.ks")).unwrap();
+    let hash = ks
+        .lines()
+        .find_map(|l| l.strip_prefix("rootpw --iscrypted "))
+        .unwrap();
+    let salt = hash.split('$').nth(2).unwrap();
+    assert_eq!(md5_crypt(&password, salt), hash);
+    assert!(ks.contains("--ip=10.1.1.7 "), "{ks}");
+    assert!(ks.contains("echo \"10.1.1.7 core-07\" >> /etc/hosts"));
+    let pxe = fs::read_to_string(root.join("boot/pxelinux.cfg/01-08-00-27-aa-bb-cc")).unwrap();
+    assert!(
+        pxe.starts_with("PROMPT 1\nTIMEOUT 5\nDEFAULT centos64\n"),
+        "{pxe}"
+    );
+    assert!(pxe.contains("ks=http://10.1.1.254:8080/08-00-27-aa-bb-cc.ks"));
+
+    // Two kicks never share a generated password.
+    let (_, out2, _) = flock_jockey(&root, &["kick", "centos64", "08:00:27:aa:bb:cd"]);
+    assert!(!out2.contains(&password));
+
+    let (code, out, _) = flock_jockey(&root, &["password", "08-00-27-AA-BB-CC"]);
+    assert_eq!(
+        (code, out),
+        (
+            0,
+            format!("08-00-27-AA-BB-CC [08-00-27-aa-bb-cc]: {password}\n")
+        )
+    );
+
+    // ipxe: only the PXELINUX config, here booting from the disk.
+    let (code, _, err) = flock_jockey(&root, &["ipxe", "local", "08:00:27:aa:bb:cc"]);
+    assert_eq!(code, 0, "{err}");
+    let pxe = fs::read_to_string(root.join("boot/pxelinux.cfg/01-08-00-27-aa-bb-cc")).unwrap();
+    assert!(pxe.contains("\nDEFAULT local\n"));
+
+    // Bad input: one clear error line each, exit 1, nothing written.
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["kick", "plan9", MAC],
+            "flock jockey: unknown system \"plan9\": no template ",
+        ),
+        (
+            &["kick", "centos64", "08:00:27:14:68"],
+            "flock jockey: malformed MAC address \"08:00:27:14:68\"",
+        ),
+        (
+            &["kick", "centos64", MAC, "10.1.1.300"],
+            "flock jockey: malformed IPv4 address \"10.1.1.300\"",
+        ),
+        (
+            &["kick", "../hosts", MAC],
+            "flock jockey: bad system name \"../hosts\"",
+        ),
+        (
+            &["kick", "centos64", MAC, "10.1.1.1", "core 01"],
+            "flock jockey: bad host name \"core 01\"",
+        ),
+    ];
+    for (args, want) in cases {
+        let (code, out, err) = flock_jockey(&root, args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(
+            err.starts_with(want) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    let (_, _, err) = flock_jockey(&root, &["kick", "plan9", MAC]);
+    assert!(
+        err.contains("(known: backtrack, cbcpp, centos63, centos64, esxi,"),
+        "{err}"
+    );
+    assert!(!root.join("boot/08-00-27-14-68-75.ks").exists());
+
+    let empty = dir.path().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = flock_jockey(&empty, &["kick", "centos64", MAC]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("flock jockey: jockey inventory not found: ")
+            && err.contains("empty/hosts"),
+        "{err}"
+    );
+}
+
+fn module_args(pairs: &[(&str, &str)], free_form: Option<&str>) -> ModuleArgs {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        map.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    let spec = flock::modules::lookup("jockey")
+        .expect("jockey is registered")
+        .spec();
+    ModuleArgs::validate(spec, &map, free_form.map(str::to_string)).unwrap()
+}
+
+#[test]
+fn module_kicks_on_the_controller() {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    scratch_space(&corpus, &dir.path().join("space"));
+    let args = module_args(
+        &[
+            ("system", "wheezy"),
+            ("mac", MAC),
+            ("addr", "10.1.1.2"),
+            ("name", "core-02"),
+            ("password", "Secret42"),
+        ],
+        Some("kick"),
+    );
+    // Check mode: reports a change, writes nothing.
+    let r = run_on_controller(dir.path(), true, &args).unwrap();
+    assert!(r.changed && !r.failed);
+    assert!(!dir.path().join("space/boot/08-00-27-14-68-75.ks").exists());
+
+    let r = run_on_controller(dir.path(), false, &args).unwrap();
+    assert!(r.changed && !r.failed, "{:?}", r.msg);
+    let ks = fs::read_to_string(dir.path().join("space/boot/08-00-27-14-68-75.ks")).unwrap();
+    assert!(
+        ks.contains("echo '  address 10.1.1.2' >> /target/etc/network/interfaces"),
+        "{ks}"
+    );
+    assert!(
+        ks.contains("d-i netcfg/choose_interface select eth1\n"),
+        "{ks}"
+    );
+    assert!(
+        ks.contains("d-i network-console/password password Secret42\n"),
+        "{ks}"
+    );
+    assert_eq!(
+        r.to_map().get("kickstart").and_then(Value::as_str),
+        Some(
+            dir.path()
+                .join("space/boot/08-00-27-14-68-75.ks")
+                .to_str()
+                .unwrap()
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("space/08-00-27-14-68-75.pass")).unwrap(),
+        "Secret42\n"
+    );
+
+    // Bad input fails the task with one clear message.
+    let bad = module_args(&[("system", "centos64"), ("mac", "nope")], None);
+    let e = run_on_controller(dir.path(), false, &bad).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "malformed MAC address \"nope\" (expected six hex pairs like 08:00:27:14:68:75)"
+    );
+    let _ = Mac::resolve(MAC).unwrap();
+}

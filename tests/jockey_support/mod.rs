@@ -1,0 +1,51 @@
+//! Shared helpers of the `jockey_*` tests: a scratch space made from the 2013 corpus.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The corpus `space` directory, or `None` (tests then skip with a message).
+pub fn corpus_space() -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut candidates: Vec<PathBuf> = std::env::var_os("FLOCK_CORPUS")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    candidates.push(manifest.join("../shared/flock-2013"));
+    candidates.push(manifest.join("../../shared/flock-2013"));
+    candidates
+        .into_iter()
+        .map(|c| c.join("space"))
+        .find(|s| s.join("boot/kickstart").is_file())
+}
+
+/// Copies the corpus space (templates, inventories, boot menu) into `dst`, writable.
+pub fn scratch_space(corpus: &Path, dst: &Path) {
+    fs::create_dir_all(dst.join("boot")).unwrap();
+    for entry in fs::read_dir(corpus).unwrap() {
+        let entry = entry.unwrap();
+        if entry.path().is_file() {
+            fs::copy(entry.path(), dst.join(entry.file_name())).unwrap();
+        }
+    }
+    fs::copy(corpus.join("boot/kickstart"), dst.join("boot/kickstart")).unwrap();
+    // Copies keep the corpus's read-only mode; make them writable like a checkout.
+    for entry in fs::read_dir(dst)
+        .unwrap()
+        .chain(fs::read_dir(dst.join("boot")).unwrap())
+    {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            let mut perm = fs::metadata(&p).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perm.set_readonly(false);
+            fs::set_permissions(&p, perm).unwrap();
+        }
+    }
+}
+
+/// The golden directory.
+pub fn golden() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/jockey")
+}
