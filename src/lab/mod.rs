@@ -1,3 +1,650 @@
-//! See cli.rs for the `flock lab` command.
+//! `flock lab`: real test hosts on one machine, in network namespaces.
+//!
+//! A lab `LAB` is a controller network namespace `flock-LAB-ctl` with a bridge and no uplink, and
+//! per host a network namespace `flock-LAB-core-NN` with a veth into that bridge, plus private
+//! mount, UTS and PID namespaces whose root is an overlay of the machine's `/` (a private upper
+//! directory), its own `/proc`, `/sys`, `/dev`, `/tmp`, `/run`, and its own `sshd` (own host key)
+//! accepting the lab's key for root. State lives in `/run/flock-lab/LAB` (a tmpfs).
+//!
+//! ```no_run
+//! use flock::lab::{Lab, LabOptions, Flavor};
+//! let lab = Lab::up(&LabOptions { name: "demo".into(), hosts: 3, subnet: None, flavor: Flavor::Debian })?;
+//! let out = lab.exec_on_host("core-01", "hostname")?;
+//! lab.down()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod cli;
+mod diff;
+mod exec;
+mod host;
+mod keys;
+mod net;
+mod state;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::time::{Duration, Instant};
+
+pub use diff::{Change, ChangeKind};
+
+use net::Subnet;
+use state::{HostState, State};
+
+/// The subnet used when none is given (`../shared/flock-2013/hosts` expects it).
+pub const DEFAULT_SUBNET: &str = "10.1.1.0/24";
+
+/// Errors of `flock lab`.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// Not running as root.
+    #[error("needs root (it creates namespaces and mounts): run it as root")]
+    NotRoot,
+    /// An invalid lab name.
+    #[error("lab name `{0}` is invalid: use 1 to 32 letters, digits, `-` or `_`")]
+    BadName(String),
+    /// A lab with this name is running.
+    #[error("lab `{0}` is already up (take it down with `flock lab down --name {0}`)")]
+    Exists(String),
+    /// No such lab.
+    #[error("there is no lab `{0}` (bring it up with `flock lab up --name {0}`)")]
+    NotFound(String),
+    /// A bad subnet.
+    #[error("subnet `{subnet}`: {why}")]
+    BadSubnet {
+        /// The subnet as given.
+        subnet: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The subnet overlaps a route of the machine or another lab.
+    #[error("subnet {subnet} overlaps {what}; choose another with --subnet")]
+    SubnetOverlap {
+        /// The subnet asked for.
+        subnet: String,
+        /// What it overlaps.
+        what: String,
+    },
+    /// More hosts than the subnet holds.
+    #[error("{hosts} hosts do not fit in subnet {subnet} (at most {max})")]
+    TooManyHosts {
+        /// Hosts asked for.
+        hosts: usize,
+        /// The subnet.
+        subnet: String,
+        /// Its capacity.
+        max: usize,
+    },
+    /// No such host in the lab.
+    #[error("lab `{lab}` has no host `{host}`")]
+    NoHost {
+        /// The lab.
+        lab: String,
+        /// The host asked for.
+        host: String,
+    },
+    /// A system call or file operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Setting up the lab failed.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl LabError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> LabError {
+        LabError::Io { what: what.into(), source }
+    }
+}
+
+/// What the hosts run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// The machine's own system (Debian), as an overlay of `/`.
+    #[default]
+    Debian,
+    /// An Enterprise Linux root (issue 8; not available yet).
+    El,
+}
+
+impl Flavor {
+    /// The name used on the command line and in the state file.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Flavor::Debian => "debian",
+            Flavor::El => "el",
+        }
+    }
+
+    /// Parses `debian` or `el`.
+    pub fn parse(s: &str) -> Option<Flavor> {
+        match s {
+            "debian" => Some(Flavor::Debian),
+            "el" => Some(Flavor::El),
+            _ => None,
+        }
+    }
+}
+
+/// How to bring a lab up.
+#[derive(Clone, Debug)]
+pub struct LabOptions {
+    /// The lab's name (letters, digits, `-`, `_`).
+    pub name: String,
+    /// Number of hosts (`core-01`, `core-02`, …).
+    pub hosts: usize,
+    /// `A.B.C.D/P`; `None` is [`DEFAULT_SUBNET`]; `"auto"` picks a free `10.x.y.0/24`.
+    pub subnet: Option<String>,
+    /// What the hosts run.
+    pub flavor: Flavor,
+}
+
+/// One host of a lab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabHost {
+    /// `core-01`, …
+    pub name: String,
+    /// Its eth0 address.
+    pub address: Ipv4Addr,
+}
+
+/// A running lab.
+#[derive(Debug)]
+pub struct Lab {
+    state: State,
+    hosts: Vec<LabHost>,
+    dir: PathBuf,
+}
+
+/// Fails unless running as root.
+pub fn check_root() -> Result<(), LabError> {
+    // SAFETY: trivial syscall.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(LabError::NotRoot);
+    }
+    Ok(())
+}
+
+fn check_name(name: &str) -> Result<(), LabError> {
+    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(LabError::BadName(name.to_string()));
+    }
+    Ok(())
+}
+
+fn ctl_netns(lab: &str) -> String {
+    format!("flock-{lab}-ctl")
+}
+
+fn host_netns(lab: &str, host: &str) -> String {
+    format!("flock-{lab}-{host}")
+}
+
+fn host_name(i: usize) -> String {
+    format!("core-{i:02}")
+}
+
+impl Lab {
+    /// Brings a lab up: every host answers SSH when this returns.
+    pub fn up(opts: &LabOptions) -> Result<Lab, LabError> {
+        check_root()?;
+        check_name(&opts.name)?;
+        if opts.hosts == 0 {
+            return Err(LabError::Setup("a lab needs at least one host".into()));
+        }
+        if opts.flavor == Flavor::El {
+            return Err(LabError::Setup("the `el` flavor is not available yet (issue 8)".into()));
+        }
+        let state = reserve(opts)?;
+        let dir = state::lab_dir(&opts.name);
+        let mut lab = Lab { hosts: state.hosts.iter().map(|h| h.host.clone()).collect(), state, dir };
+        match lab.build() {
+            Ok(()) => Ok(lab),
+            Err(e) => {
+                let log = lab.first_log();
+                teardown(&lab.state);
+                Err(match log {
+                    Some(l) => LabError::Setup(format!("{e}\n{l}")),
+                    None => e,
+                })
+            }
+        }
+    }
+
+    /// Opens a running lab by name.
+    pub fn open(name: &str) -> Result<Lab, LabError> {
+        check_name(name)?;
+        let state = State::read(name)?.ok_or_else(|| LabError::NotFound(name.to_string()))?;
+        Ok(Lab { hosts: state.hosts.iter().map(|h| h.host.clone()).collect(), state, dir: state::lab_dir(name) })
+    }
+
+    /// The names of all labs on this machine.
+    pub fn list() -> Vec<String> {
+        state::lab_names()
+    }
+
+    /// The lab's name.
+    pub fn name(&self) -> &str {
+        &self.state.name
+    }
+
+    /// The hosts, in order.
+    pub fn hosts(&self) -> &[LabHost] {
+        &self.hosts
+    }
+
+    /// The lab's subnet (`10.1.1.0/24`).
+    pub fn subnet(&self) -> String {
+        self.state.subnet.to_string()
+    }
+
+    /// The controller side's address (`10.1.1.254`).
+    pub fn controller_address(&self) -> Ipv4Addr {
+        self.state.subnet.controller()
+    }
+
+    /// The lab's private key (ed25519, accepted for root on every host).
+    pub fn key_path(&self) -> PathBuf {
+        self.dir.join("id_ed25519")
+    }
+
+    /// A `known_hosts` file with every host's key (by name and address).
+    pub fn known_hosts_path(&self) -> PathBuf {
+        self.dir.join("known_hosts")
+    }
+
+    /// The hosts file the controller namespace sees as `/etc/hosts`.
+    pub fn hosts_file_path(&self) -> PathBuf {
+        self.dir.join("etc-hosts")
+    }
+
+    /// Whether every host's processes are still running.
+    pub fn is_alive(&self) -> bool {
+        self.state.alive()
+    }
+
+    /// An INI inventory: group `[lab]` with every host and its address, user root and the key.
+    pub fn inventory_text(&self) -> String {
+        let mut s = format!("# flock lab {} ({})\n[lab]\n", self.state.name, self.state.subnet);
+        for h in &self.hosts {
+            s.push_str(&format!(
+                "{} ansible_ssh_host={} ansible_ssh_user=root ansible_ssh_private_key_file={}\n",
+                h.name,
+                h.address,
+                self.key_path().display()
+            ));
+        }
+        s
+    }
+
+    /// A command that runs `argv` inside the controller namespace (for streaming or exec).
+    pub fn command_in_lab(&self, argv: &[&str]) -> Command {
+        exec::in_netns(&net::netns_path(&ctl_netns(&self.state.name)), &self.hosts_file_path(), argv)
+    }
+
+    /// Runs `argv` inside the controller namespace and collects its output.
+    pub fn exec_in_lab(&self, argv: &[&str]) -> std::io::Result<Output> {
+        self.command_in_lab(argv).output()
+    }
+
+    /// A command that runs `argv` on host `host` (all its namespaces, its root), as root.
+    pub fn command_on_host(&self, host: &str, argv: &[&str]) -> Result<Command, LabError> {
+        let h = self.host_state(host)?;
+        Ok(exec::on_host(h.init, argv))
+    }
+
+    /// Runs the shell command `cmd` on host `host` and collects its output.
+    pub fn exec_on_host(&self, host: &str, cmd: &str) -> std::io::Result<Output> {
+        self.command_on_host(host, &["/bin/sh", "-c", cmd])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::NotFound, e.to_string()))?
+            .output()
+    }
+
+    /// The paths host `host` changed (created, written, removed), sorted.
+    pub fn diff(&self, host: &str) -> Result<Vec<PathBuf>, LabError> {
+        Ok(self.changes(host)?.into_iter().map(|c| c.path).collect())
+    }
+
+    /// What host `host` changed, with kind, mode, owner and size.
+    pub fn changes(&self, host: &str) -> Result<Vec<Change>, LabError> {
+        self.host_state(host)?;
+        let dirs = host::HostDirs::new(&self.dir, host);
+        diff::changes(&dirs.upper, &[&dirs.base, Path::new("/")])
+            .map_err(|e| LabError::io(format!("reading {}", dirs.upper.display()), e))
+    }
+
+    /// The host's overlay upper directory on the machine.
+    pub fn upper_dir(&self, host: &str) -> Result<PathBuf, LabError> {
+        self.host_state(host)?;
+        Ok(host::HostDirs::new(&self.dir, host).upper)
+    }
+
+    /// Stops every process and removes every namespace, mount and file of the lab.
+    pub fn down(self) -> Result<(), LabError> {
+        check_root()?;
+        teardown(&self.state);
+        Ok(())
+    }
+
+    /// Takes lab `name` down if there is anything left of it (idempotent).
+    pub fn down_by_name(name: &str) -> Result<(), LabError> {
+        check_root()?;
+        check_name(name)?;
+        let _lock = state::Lock::take()?;
+        match State::read(name)? {
+            Some(st) => teardown(&st),
+            None => cleanup_leftovers(name),
+        }
+        Ok(())
+    }
+
+    fn host_state(&self, host: &str) -> Result<&HostState, LabError> {
+        self.state
+            .hosts
+            .iter()
+            .find(|h| h.host.name == host)
+            .ok_or_else(|| LabError::NoHost { lab: self.state.name.clone(), host: host.to_string() })
+    }
+
+    fn first_log(&self) -> Option<String> {
+        for h in &self.hosts {
+            if let Ok(t) = std::fs::read_to_string(self.dir.join("logs").join(format!("{}.log", h.name))) {
+                if !t.trim().is_empty() {
+                    return Some(format!("{}: {}", h.name, t.trim()));
+                }
+            }
+        }
+        None
+    }
+
+    /// Everything after the reservation: keys, files, namespaces, processes, readiness.
+    fn build(&mut self) -> Result<(), LabError> {
+        let name = self.state.name.clone();
+        let subnet = self.state.subnet;
+        let dir = self.dir.clone();
+        let key = keys::ed25519(&format!("flock-lab-{name}"))?;
+        write_file(&dir.join("id_ed25519"), &key.private, 0o600)?;
+        write_file(&dir.join("id_ed25519.pub"), &format!("{}\n", key.public), 0o644)?;
+        for d in ["hosts", "logs"] {
+            std::fs::create_dir_all(dir.join(d)).map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        }
+
+        // Names: the hosts file of every host and of the controller namespace.
+        let mut names = format!("{}\tcontroller flock-{name}-ctl\n", subnet.controller());
+        for h in &self.hosts {
+            names.push_str(&format!("{}\t{}\n", h.address, h.name));
+        }
+        let host_hosts = format!(
+            "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n\n{names}"
+        );
+        let machine = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+        write_file(&self.hosts_file_path(), &format!("{machine}\n# flock lab {name}\n{names}"), 0o644)?;
+
+        let mut known = String::new();
+        for h in &self.hosts {
+            let hk = keys::ed25519(&format!("root@{}", h.name))?;
+            let dirs = host::HostDirs::new(&dir, &h.name);
+            host::write_base(
+                &dirs,
+                &host::BaseSpec { host: h, hosts_file: &host_hosts, host_key: &hk, authorized_key: &key.public },
+            )?;
+            let mut pk = hk.public.split_whitespace();
+            let (alg, b64) = (pk.next().unwrap_or_default(), pk.next().unwrap_or_default());
+            known.push_str(&format!("{},{} {alg} {b64}\n", h.name, h.address));
+        }
+        write_file(&self.known_hosts_path(), &known, 0o644)?;
+
+        // Namespaces and links: one `ip` for the namespaces, one inside the controller's.
+        let ctl = ctl_netns(&name);
+        let mut batch = format!("netns add {ctl}\n");
+        for h in &self.hosts {
+            batch.push_str(&format!("netns add {}\n", host_netns(&name, &h.name)));
+        }
+        net::ip_batch(None, &batch)?;
+        let mut batch = format!(
+            "link set lo up\nlink add br0 type bridge\naddr add {}/{} dev br0\nlink set br0 up\n",
+            subnet.controller(),
+            subnet.prefix
+        );
+        for (i, h) in self.hosts.iter().enumerate() {
+            let v = format!("h{}", i + 1);
+            batch.push_str(&format!(
+                "link add {v} type veth peer name eth0 netns {}\nlink set {v} master br0\nlink set {v} up\n",
+                host_netns(&name, &h.name)
+            ));
+        }
+        net::ip_batch(Some(&ctl), &batch)?;
+
+        // The hosts themselves.
+        let mut children: Vec<Child> = Vec::new();
+        for (i, h) in self.hosts.clone().iter().enumerate() {
+            let dirs = host::HostDirs::new(&dir, &h.name);
+            let log = dir.join("logs").join(format!("{}.log", h.name));
+            let child = host::spawn(&dirs, h, &subnet, &host_netns(&name, &h.name), &log)?;
+            let pid = child.id();
+            let st = &mut self.state.hosts[i];
+            st.pid = pid;
+            st.start = state::start_time(pid).unwrap_or(0);
+            children.push(child);
+        }
+        self.state.write()?;
+        self.wait_ready(&mut children)?;
+        for st in &mut self.state.hosts {
+            st.init = state::first_child(st.pid).unwrap_or(0);
+        }
+        self.state.write()?;
+        // The children are reaped by `down` (or by init once this process exits).
+        drop(children);
+        Ok(())
+    }
+
+    /// Waits until every host's sshd sends its banner (from inside the controller namespace).
+    fn wait_ready(&self, children: &mut [Child]) -> Result<(), LabError> {
+        let ns = std::fs::File::open(net::netns_path(&ctl_netns(&self.state.name)))
+            .map_err(|e| LabError::io("opening the controller namespace", e))?;
+        let addrs: Vec<(String, Ipv4Addr)> = self.hosts.iter().map(|h| (h.name.clone(), h.address)).collect();
+        let deadline = Instant::now() + Duration::from_secs(20) + Duration::from_millis(100 * addrs.len() as u64);
+        let waiter = std::thread::spawn(move || -> Result<(), String> {
+            use std::os::fd::AsRawFd;
+            // SAFETY: setns on this thread only.
+            if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+                return Err(format!("entering the controller namespace: {}", std::io::Error::last_os_error()));
+            }
+            for (name, addr) in addrs {
+                loop {
+                    if banner(SocketAddr::from((addr, 22))) {
+                        break;
+                    }
+                    if Instant::now() > deadline {
+                        return Err(format!("{name} ({addr}) did not answer on port 22"));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            Ok(())
+        });
+        while !waiter.is_finished() {
+            for (c, h) in children.iter_mut().zip(&self.hosts) {
+                if let Ok(Some(status)) = c.try_wait() {
+                    return Err(LabError::Setup(format!("lab host {} exited during setup ({status})", h.name)));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        match waiter.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(LabError::Setup(e)),
+            Err(_) => Err(LabError::Setup("readiness check panicked".into())),
+        }
+    }
+}
+
+/// Whether an SSH server answers at `addr` with its banner.
+fn banner(addr: SocketAddr) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut buf = [0u8; 4];
+    let ok = s.read_exact(&mut buf).is_ok() && &buf == b"SSH-";
+    let _ = s.write_all(b"SSH-2.0-flock-lab-probe\r\n");
+    ok
+}
+
+fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), LabError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text)
+        .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)))
+        .map_err(|e| LabError::io(format!("writing {}", path.display()), e))
+}
+
+/// Under the machine-wide lock: checks the name and subnet, mounts the lab's tmpfs and writes
+/// the first state file (hosts without processes).
+fn reserve(opts: &LabOptions) -> Result<State, LabError> {
+    let _lock = state::Lock::take()?;
+    if let Some(old) = State::read(&opts.name)? {
+        if old.alive() {
+            return Err(LabError::Exists(opts.name.clone()));
+        }
+        teardown(&old);
+    }
+    cleanup_leftovers(&opts.name);
+    let subnet = choose_subnet(opts)?;
+    if opts.hosts > subnet.capacity() {
+        return Err(LabError::TooManyHosts { hosts: opts.hosts, subnet: subnet.to_string(), max: subnet.capacity() });
+    }
+    let dir = state::lab_dir(&opts.name);
+    std::fs::create_dir_all(&dir).map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(|_| LabError::BadName(opts.name.clone()))?;
+    // SAFETY: valid C strings.
+    let r = unsafe { libc::mount(c"tmpfs".as_ptr(), c.as_ptr(), c"tmpfs".as_ptr(), libc::MS_NOSUID | libc::MS_NODEV, c"mode=700".as_ptr().cast()) };
+    if r != 0 {
+        return Err(LabError::io(format!("mounting a tmpfs on {}", dir.display()), std::io::Error::last_os_error()));
+    }
+    let hosts = (1..=opts.hosts)
+        .map(|i| HostState {
+            host: LabHost { name: host_name(i), address: subnet.host(i) },
+            pid: 0,
+            start: 0,
+            init: 0,
+        })
+        .collect();
+    let st = State { name: opts.name.clone(), subnet, flavor: opts.flavor, hosts };
+    if let Err(e) = st.write() {
+        teardown(&st);
+        return Err(e);
+    }
+    Ok(st)
+}
+
+/// The subnet for `opts`, refusing overlaps with the machine's routes and other labs.
+fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
+    let taken: Vec<(Subnet, String)> = net::machine_routes()
+        .into_iter()
+        .map(|(s, dev)| (s, format!("the machine's route {s} dev {dev}")))
+        .chain(state::lab_names().into_iter().filter(|n| *n != opts.name).filter_map(|n| {
+            State::read(&n).ok().flatten().map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
+        }))
+        .collect();
+    let check = |s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
+        Some((_, what)) => Err(LabError::SubnetOverlap { subnet: s.to_string(), what: what.clone() }),
+        None => Ok(s),
+    };
+    match opts.subnet.as_deref() {
+        None => check(Subnet::parse(DEFAULT_SUBNET)?),
+        Some("auto") => {
+            let mut prefix = 24u8;
+            while prefix > 16 && (1usize << (32 - prefix)) - 3 < opts.hosts {
+                prefix -= 1;
+            }
+            let mut seed = (std::process::id() as u64) << 20 ^ Instant::now().elapsed().as_nanos() as u64
+                ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            for _ in 0..4096 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let r = (seed >> 33) as u32;
+                let addr = Ipv4Addr::new(10, 64 + (r % 190) as u8, (r >> 8) as u8, 0);
+                let s = Subnet::parse(&format!("{addr}/{prefix}"))?;
+                if check(s).is_ok() {
+                    return Ok(s);
+                }
+            }
+            Err(LabError::Setup("no free 10.x subnet found".into()))
+        }
+        Some(text) => check(Subnet::parse(text)?),
+    }
+}
+
+/// Kills the hosts, removes the namespaces, unmounts and removes the state directory.
+fn teardown(st: &State) {
+    for h in &st.hosts {
+        state::kill_and_wait(h.pid, h.start, h.init);
+    }
+    for h in &st.hosts {
+        net::netns_delete(&host_netns(&st.name, &h.host.name));
+    }
+    net::netns_delete(&ctl_netns(&st.name));
+    cleanup_leftovers(&st.name);
+}
+
+/// Removes namespaces named like lab `name`'s and its state directory, without a state file.
+fn cleanup_leftovers(name: &str) {
+    let prefix = format!("flock-{name}-");
+    if let Ok(rd) = std::fs::read_dir(net::NETNS_DIR) {
+        for e in rd.flatten() {
+            let f = e.file_name().to_string_lossy().to_string();
+            if let Some(rest) = f.strip_prefix(&prefix) {
+                let is_host = rest.strip_prefix("core-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                if rest == "ctl" || is_host {
+                    net::netns_delete(&f);
+                }
+            }
+        }
+    }
+    let dir = state::lab_dir(name);
+    if let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) {
+        // SAFETY: valid C string; EINVAL when nothing is mounted there.
+        while unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) } == 0 {}
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// For tests: a lab with a unique name and a free 10.x subnet, taken down on drop.
+pub struct TestLab(Option<Lab>);
+
+impl TestLab {
+    /// Brings up `hosts` hosts; panics (with the reason) when that fails.
+    pub fn new(hosts: usize) -> TestLab {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("t{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let opts = LabOptions { name, hosts, subnet: Some("auto".into()), flavor: Flavor::Debian };
+        match Lab::up(&opts) {
+            Ok(lab) => TestLab(Some(lab)),
+            Err(e) => panic!("TestLab::new({hosts}): {e}"),
+        }
+    }
+}
+
+impl std::ops::Deref for TestLab {
+    type Target = Lab;
+    fn deref(&self) -> &Lab {
+        self.0.as_ref().expect("TestLab is up until dropped")
+    }
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        if let Some(lab) = self.0.take() {
+            if let Err(e) = lab.down() {
+                eprintln!("TestLab: down failed: {e}");
+            }
+        }
+    }
+}
