@@ -445,7 +445,7 @@ pub fn describe_request(path: &Path) -> Result<String, CaError> {
         for ext in exts {
             match ext {
                 ParsedExtension::SubjectAlternativeName(san) => {
-                    let v: Vec<String> = san.general_names.iter().map(|g| g.to_string()).collect();
+                    let v: Vec<String> = san.general_names.iter().map(general_name).collect();
                     out.push_str(&format!("subjectAltName: {}\n", v.join(", ")));
                 }
                 ParsedExtension::KeyUsage(ku) => out.push_str(&format!("keyUsage: {ku}\n")),
@@ -467,6 +467,29 @@ pub fn describe_request(path: &Path) -> Result<String, CaError> {
         }
     }
     Ok(out)
+}
+
+/// A SAN entry as OpenSSL prints it (`DNS:x`, `IP Address:1.2.3.4`).
+fn general_name(g: &x509_parser::extensions::GeneralName<'_>) -> String {
+    use x509_parser::extensions::GeneralName as G;
+    match g {
+        G::DNSName(s) => format!("DNS:{s}"),
+        G::RFC822Name(s) => format!("email:{s}"),
+        G::URI(s) => format!("URI:{s}"),
+        G::IPAddress(b) => match b.len() {
+            4 => format!(
+                "IP Address:{}",
+                std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3])
+            ),
+            16 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(b);
+                format!("IP Address:{}", std::net::Ipv6Addr::from(a))
+            }
+            _ => format!("IP Address:{}", hex::encode(b)),
+        },
+        other => other.to_string(),
+    }
 }
 
 fn signing_policy(ca: &Name, base: &Name) -> String {

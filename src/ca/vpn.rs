@@ -310,7 +310,8 @@ impl Vpn {
     }
 }
 
-/// A client configuration for `remotes`, with key files under `prefix`.
+/// A client configuration for `remotes`, with key files under `prefix`. It has `comp-lzo`
+/// because the playbook's `server.conf.j2` enables it (packets are framed differently).
 pub fn client_config(prefix: &str, remotes: &[(String, u16)]) -> String {
     let mut s = String::from("client\nproto tcp\ndev tun\nnobind\n");
     for (h, p) in remotes {
@@ -322,7 +323,7 @@ pub fn client_config(prefix: &str, remotes: &[(String, u16)]) -> String {
     s.push_str(&format!(
         "ca {prefix}ca.crt\ncert {prefix}client.crt\nkey {prefix}client.key\n\
          tls-auth {prefix}ta.key 1\nremote-cert-tls server\n\
-         keepalive 10 120\npersist-key\npersist-tun\nverb 3\n"
+         keepalive 10 120\ncomp-lzo\npersist-key\npersist-tun\nverb 3\n"
     ));
     s
 }
