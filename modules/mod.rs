@@ -14,6 +14,7 @@ pub mod access;
 pub mod commands;
 pub mod files;
 pub mod services;
+pub mod system;
 
 use std::path::PathBuf;
 
@@ -175,6 +176,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(commands::MODULES);
         all.extend_from_slice(access::MODULES);
         all.extend_from_slice(services::MODULES);
+        all.extend_from_slice(system::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all

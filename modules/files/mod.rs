@@ -3,6 +3,7 @@
 pub mod common;
 pub mod copy;
 pub mod file;
+pub mod get_url;
 pub mod lineinfile;
 pub mod template;
 
@@ -14,4 +15,5 @@ pub static MODULES: &[&dyn Module] = &[
     &file::File,
     &copy::Copy,
     &lineinfile::LineInFile,
+    &get_url::GetUrl,
 ];

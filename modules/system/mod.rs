@@ -1,0 +1,16 @@
+//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`.
+
+pub mod filesystem;
+pub mod lvol;
+pub mod mount;
+pub mod seboolean;
+
+use super::Module;
+
+/// The modules of this family.
+pub static MODULES: &[&dyn Module] = &[
+    &mount::Mount,
+    &filesystem::Filesystem,
+    &lvol::Lvol,
+    &seboolean::SeBoolean,
+];
