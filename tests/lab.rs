@@ -351,3 +351,60 @@ fn cli_needs_root_and_says_so_in_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("needs root"), "{err}");
 }
+
+#[test]
+fn a_thread_can_enter_the_lab() {
+    let lab = TestLab::new(1);
+    let addr = std::net::SocketAddr::from((lab.hosts()[0].address, 22));
+    let lab_ref: &Lab = &lab;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            lab_ref.enter().unwrap();
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            let mut banner = [0u8; 4];
+            std::io::Read::read_exact(&mut c, &mut banner).unwrap();
+            assert_eq!(&banner, b"SSH-");
+        });
+    });
+}
+
+/// Kills every process in the lab's namespaces, as a machine cut or `kill -9` would.
+fn kill_lab_processes(name: &str) {
+    let inodes = netns_inodes(name);
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let (Ok(link), Ok(pid)) = (
+            std::fs::read_link(e.path().join("ns/net")),
+            e.file_name().to_string_lossy().parse::<i32>(),
+        ) {
+            if inodes
+                .iter()
+                .any(|i| link.to_string_lossy() == format!("net:[{i}]"))
+            {
+                // SAFETY: plain syscall.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_leftover_lab_does_not_block_the_next_one() {
+    let name = unique_name();
+    let opts = LabOptions {
+        name: name.clone(),
+        hosts: 2,
+        subnet: Some("auto".into()),
+        flavor: Flavor::Debian,
+    };
+    let lab = Lab::up(&opts).unwrap();
+    kill_lab_processes(&name);
+    let t = std::time::Instant::now();
+    while Lab::open(&name).unwrap().is_alive() && t.elapsed().as_secs() < 5 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(!Lab::open(&name).unwrap().is_alive());
+    drop(lab);
+    let again = Lab::up(&opts).unwrap();
+    assert_eq!(text(&ssh(&again, "core-02", "hostname")).trim(), "core-02");
+    again.down().unwrap();
+}

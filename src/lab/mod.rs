@@ -319,6 +319,19 @@ impl Lab {
         self.command_in_lab(argv).output()
     }
 
+    /// Moves the calling thread into the controller namespace: sockets it (and threads it starts
+    /// afterwards, e.g. a tokio runtime built next) opens reach the hosts by address. Name
+    /// resolution still uses the machine's `/etc/hosts`; use [`LabHost::address`].
+    pub fn enter(&self) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let ns = std::fs::File::open(net::netns_path(&ctl_netns(&self.state.name)))?;
+        // SAFETY: setns on the calling thread with an fd we own.
+        if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// A command that runs `argv` on host `host` (all its namespaces, its root), as root.
     pub fn command_on_host(&self, host: &str, argv: &[&str]) -> Result<Command, LabError> {
         let h = self.host_state(host)?;
