@@ -10,7 +10,11 @@ use flock::lab::{Flavor, Lab, LabError, LabOptions, TestLab};
 
 fn unique_name() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("it{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "it{}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// Runs `cmd` on `target` with the OpenSSH client from inside the lab's controller namespace.
@@ -58,19 +62,40 @@ fn three_hosts_answer_ssh_with_their_own_name_and_address() {
         let base = u32::from(lab.hosts()[0].address);
         assert_eq!(u32::from(h.address), base + i as u32);
         // By address, with the host key pinned in the lab's known_hosts (own key per host).
-        let out = text(&ssh(&lab, &h.address.to_string(), "hostname; ip -4 -o addr show eth0; cat /etc/ssh/ssh_host_ed25519_key.pub"));
+        let out = text(&ssh(
+            &lab,
+            &h.address.to_string(),
+            "hostname; ip -4 -o addr show eth0; cat /etc/ssh/ssh_host_ed25519_key.pub",
+        ));
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some(h.name.as_str()), "{out}");
-        assert!(lines.next().unwrap_or("").contains(&format!("inet {}/", h.address)), "{out}");
-        host_keys.push(lines.next().unwrap_or("").split_whitespace().nth(1).unwrap_or("").to_string());
+        assert!(
+            lines
+                .next()
+                .unwrap_or("")
+                .contains(&format!("inet {}/", h.address)),
+            "{out}"
+        );
+        host_keys.push(
+            lines
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_string(),
+        );
         // By name: the controller namespace resolves lab hosts.
         assert_eq!(text(&ssh(&lab, &h.name, "hostname")).trim(), h.name);
     }
     host_keys.sort();
     host_keys.dedup();
     assert_eq!(host_keys.len(), 3, "every host has its own host key");
-    let machine_key = std::fs::read_to_string("/etc/ssh/ssh_host_ed25519_key.pub").unwrap_or_default();
-    assert!(!host_keys.iter().any(|k| !k.is_empty() && machine_key.contains(k.as_str())));
+    let machine_key =
+        std::fs::read_to_string("/etc/ssh/ssh_host_ed25519_key.pub").unwrap_or_default();
+    assert!(!host_keys
+        .iter()
+        .any(|k| !k.is_empty() && machine_key.contains(k.as_str())));
 
     // Inventory: group [lab], every host with its address, root and the lab key.
     let inv = lab.inventory_text();
@@ -88,7 +113,13 @@ fn three_hosts_answer_ssh_with_their_own_name_and_address() {
     let skel = std::fs::read_to_string("/etc/skel/.bashrc").unwrap_or_default();
     assert_eq!(bashrc, skel);
     // The host's own PID namespace and /sys.
-    let out = text(&lab.exec_on_host("core-02", "cat /proc/1/cmdline | tr '\\0' ' '; ls /sys/class/net").unwrap());
+    let out = text(
+        &lab.exec_on_host(
+            "core-02",
+            "cat /proc/1/cmdline | tr '\\0' ' '; ls /sys/class/net",
+        )
+        .unwrap(),
+    );
     assert!(out.starts_with("/bin/sh -c /usr/sbin/sshd"), "{out}");
     assert!(out.contains("eth0") && !out.contains("br0"), "{out}");
 }
@@ -97,23 +128,50 @@ fn three_hosts_answer_ssh_with_their_own_name_and_address() {
 fn a_write_stays_on_its_host() {
     let lab = TestLab::new(2);
     let file = format!("/etc/flock-lab-test-{}", unique_name());
-    ssh(&lab, "core-01", &format!("echo written > {file}; mkdir /opt/flock-lab-dir; rm -f /etc/motd"));
-    let on = |host: &str| text(&lab.exec_on_host(host, &format!("cat {file} 2>/dev/null || echo absent")).unwrap());
+    ssh(
+        &lab,
+        "core-01",
+        &format!("echo written > {file}; mkdir /opt/flock-lab-dir; rm -f /etc/motd"),
+    );
+    let on = |host: &str| {
+        text(
+            &lab.exec_on_host(host, &format!("cat {file} 2>/dev/null || echo absent"))
+                .unwrap(),
+        )
+    };
     assert_eq!(on("core-01"), "written\n");
     assert_eq!(on("core-02"), "absent\n");
-    assert!(!Path::new(&file).exists(), "the machine must not see a host's writes");
+    assert!(
+        !Path::new(&file).exists(),
+        "the machine must not see a host's writes"
+    );
 
     let diff = lab.changes("core-01").unwrap();
     let find = |p: &str| diff.iter().find(|c| c.path == Path::new(p));
     let f = find(&file).expect("the new file is in the diff");
-    assert_eq!((f.kind, f.mode, f.uid, f.size), (flock::lab::ChangeKind::File, 0o644, 0, 8));
-    assert_eq!(find("/opt/flock-lab-dir").map(|c| c.kind), Some(flock::lab::ChangeKind::Dir));
+    assert_eq!(
+        (f.kind, f.mode, f.uid, f.size),
+        (flock::lab::ChangeKind::File, 0o644, 0, 8)
+    );
+    assert_eq!(
+        find("/opt/flock-lab-dir").map(|c| c.kind),
+        Some(flock::lab::ChangeKind::Dir)
+    );
     if Path::new("/etc/motd").exists() {
-        assert_eq!(find("/etc/motd").map(|c| c.kind), Some(flock::lab::ChangeKind::Deleted));
+        assert_eq!(
+            find("/etc/motd").map(|c| c.kind),
+            Some(flock::lab::ChangeKind::Deleted)
+        );
     }
     // Copied-up parents (/etc) and sshd's login records are not changes.
-    assert!(find("/etc").is_none() && find("/var/log/wtmp").is_none(), "{diff:?}");
-    assert_eq!(lab.diff("core-02").unwrap(), Vec::<std::path::PathBuf>::new());
+    assert!(
+        find("/etc").is_none() && find("/var/log/wtmp").is_none(),
+        "{diff:?}"
+    );
+    assert_eq!(
+        lab.diff("core-02").unwrap(),
+        Vec::<std::path::PathBuf>::new()
+    );
 }
 
 /// Inode numbers of a lab's network namespaces.
@@ -122,7 +180,11 @@ fn netns_inodes(name: &str) -> Vec<u64> {
     std::fs::read_dir("/run/netns")
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(&format!("flock-{name}-")))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(&format!("flock-{name}-"))
+        })
         .map(|e| std::fs::metadata(e.path()).unwrap().ino())
         .collect()
 }
@@ -130,8 +192,13 @@ fn netns_inodes(name: &str) -> Vec<u64> {
 #[test]
 fn down_leaves_nothing_behind() {
     let name = unique_name();
-    let lab = Lab::up(&LabOptions { name: name.clone(), hosts: 3, subnet: Some("auto".into()), flavor: Flavor::Debian })
-        .unwrap();
+    let lab = Lab::up(&LabOptions {
+        name: name.clone(),
+        hosts: 3,
+        subnet: Some("auto".into()),
+        flavor: Flavor::Debian,
+    })
+    .unwrap();
     let inodes = netns_inodes(&name);
     assert_eq!(inodes.len(), 4, "controller + 3 hosts");
     let dir = format!("/run/flock-lab/{name}");
@@ -139,8 +206,15 @@ fn down_leaves_nothing_behind() {
     ssh(&lab, "core-01", "sleep 1000 >/dev/null 2>&1 & echo started");
     lab.down().unwrap();
 
-    let ip = std::process::Command::new("ip").args(["netns", "list"]).output().unwrap();
-    assert!(!text(&ip).contains(&format!("flock-{name}-")), "{}", text(&ip));
+    let ip = std::process::Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        !text(&ip).contains(&format!("flock-{name}-")),
+        "{}",
+        text(&ip)
+    );
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&dir), "{mounts}");
     assert!(!Path::new(&dir).exists());
@@ -149,7 +223,12 @@ fn down_leaves_nothing_behind() {
         if let Ok(link) = std::fs::read_link(e.path().join("ns/net")) {
             let link = link.to_string_lossy().to_string();
             for ino in &inodes {
-                assert_ne!(link, format!("net:[{ino}]"), "process {:?} survived down", e.file_name());
+                assert_ne!(
+                    link,
+                    format!("net:[{ino}]"),
+                    "process {:?} survived down",
+                    e.file_name()
+                );
             }
         }
     }
@@ -167,14 +246,29 @@ fn two_labs_coexist_and_are_isolated() {
     assert_eq!(text(&ssh(&a, "core-01", "hostname")).trim(), "core-01");
     assert_eq!(text(&ssh(&b, "core-01", "hostname")).trim(), "core-01");
     // No uplink and no default route: lab a cannot reach lab b nor the machine's network.
-    let routes = text(&a.exec_in_lab(&["ip", "-4", "route", "show", "table", "all"]).unwrap());
+    let routes = text(
+        &a.exec_in_lab(&["ip", "-4", "route", "show", "table", "all"])
+            .unwrap(),
+    );
     assert!(!routes.contains("default"), "{routes}");
     let b_addr = b.hosts()[0].address.to_string();
     let out = a
-        .exec_in_lab(&["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=2", &format!("root@{b_addr}"), "true"])
+        .exec_in_lab(&[
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=2",
+            &format!("root@{b_addr}"),
+            "true",
+        ])
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unreachable"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Opening by name finds the same lab.
     let again = Lab::open(a.name()).unwrap();
     assert_eq!(again.hosts(), a.hosts());
@@ -184,7 +278,12 @@ fn two_labs_coexist_and_are_isolated() {
 #[test]
 fn overlapping_subnets_and_taken_names_are_refused() {
     let a = TestLab::new(1);
-    let opts = |name: String, subnet: String| LabOptions { name, hosts: 1, subnet: Some(subnet), flavor: Flavor::Debian };
+    let opts = |name: String, subnet: String| LabOptions {
+        name,
+        hosts: 1,
+        subnet: Some(subnet),
+        flavor: Flavor::Debian,
+    };
     // Another lab's subnet (and a wider one containing it).
     let wider = format!("{}/16", a.hosts()[0].address);
     for subnet in [a.subnet(), wider] {
@@ -201,17 +300,23 @@ fn overlapping_subnets_and_taken_names_are_refused() {
     }) {
         let f: Vec<&str> = line.split_whitespace().collect();
         let dest = Ipv4Addr::from(u32::from_str_radix(f[1], 16).unwrap().to_ne_bytes());
-        let prefix = u32::from_be_bytes(u32::from_str_radix(f[7], 16).unwrap().to_ne_bytes()).count_ones();
+        let prefix =
+            u32::from_be_bytes(u32::from_str_radix(f[7], 16).unwrap().to_ne_bytes()).count_ones();
         if prefix >= 8 {
             let subnet = format!("{dest}/{prefix}");
             match Lab::up(&opts(unique_name(), subnet.clone())) {
-                Err(LabError::SubnetOverlap { what, .. }) => assert!(what.contains("machine's route"), "{what}"),
+                Err(LabError::SubnetOverlap { what, .. }) => {
+                    assert!(what.contains("machine's route"), "{what}")
+                }
                 other => panic!("{subnet}: expected an overlap error, got {other:?}"),
             }
         }
     }
     // The name of a running lab.
-    assert!(matches!(Lab::up(&opts(a.name().to_string(), "auto".into())), Err(LabError::Exists(_))));
+    assert!(matches!(
+        Lab::up(&opts(a.name().to_string(), "auto".into())),
+        Err(LabError::Exists(_))
+    ));
     assert!(a.is_alive());
 }
 
@@ -228,7 +333,14 @@ fn fifty_hosts_come_up() {
 fn cli_needs_root_and_says_so_in_one_line() {
     let bin = env!("CARGO_BIN_EXE_flock");
     let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin, "lab", "status"])
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            bin,
+            "lab",
+            "status",
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -238,4 +350,61 @@ fn cli_needs_root_and_says_so_in_one_line() {
     assert!(!out.status.success());
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("needs root"), "{err}");
+}
+
+#[test]
+fn a_thread_can_enter_the_lab() {
+    let lab = TestLab::new(1);
+    let addr = std::net::SocketAddr::from((lab.hosts()[0].address, 22));
+    let lab_ref: &Lab = &lab;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            lab_ref.enter().unwrap();
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            let mut banner = [0u8; 4];
+            std::io::Read::read_exact(&mut c, &mut banner).unwrap();
+            assert_eq!(&banner, b"SSH-");
+        });
+    });
+}
+
+/// Kills every process in the lab's namespaces, as a machine cut or `kill -9` would.
+fn kill_lab_processes(name: &str) {
+    let inodes = netns_inodes(name);
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let (Ok(link), Ok(pid)) = (
+            std::fs::read_link(e.path().join("ns/net")),
+            e.file_name().to_string_lossy().parse::<i32>(),
+        ) {
+            if inodes
+                .iter()
+                .any(|i| link.to_string_lossy() == format!("net:[{i}]"))
+            {
+                // SAFETY: plain syscall.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+#[test]
+fn a_broken_leftover_lab_does_not_block_the_next_one() {
+    let name = unique_name();
+    let opts = LabOptions {
+        name: name.clone(),
+        hosts: 2,
+        subnet: Some("auto".into()),
+        flavor: Flavor::Debian,
+    };
+    let lab = Lab::up(&opts).unwrap();
+    kill_lab_processes(&name);
+    let t = std::time::Instant::now();
+    while Lab::open(&name).unwrap().is_alive() && t.elapsed().as_secs() < 5 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(!Lab::open(&name).unwrap().is_alive());
+    drop(lab);
+    let again = Lab::up(&opts).unwrap();
+    assert_eq!(text(&ssh(&again, "core-02", "hostname")).trim(), "core-02");
+    again.down().unwrap();
 }

@@ -106,15 +106,29 @@ pub fn run(args: LabArgs) -> ExitCode {
 
 fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
     if !cfg!(target_os = "linux") {
-        return Err(LabError::Setup("flock lab needs Linux (network namespaces)".into()));
+        return Err(LabError::Setup(
+            "flock lab needs Linux (network namespaces)".into(),
+        ));
     }
     super::check_root()?;
     match args.command {
-        LabCommand::Up { name, hosts, subnet, flavor, timings } => {
-            let flavor = Flavor::parse(&flavor)
-                .ok_or_else(|| LabError::Setup(format!("unknown flavor `{flavor}` (debian or el)")))?;
+        LabCommand::Up {
+            name,
+            hosts,
+            subnet,
+            flavor,
+            timings,
+        } => {
+            let flavor = Flavor::parse(&flavor).ok_or_else(|| {
+                LabError::Setup(format!("unknown flavor `{flavor}` (debian or el)"))
+            })?;
             let t = Instant::now();
-            let lab = Lab::up(&LabOptions { name, hosts, subnet: Some(subnet), flavor })?;
+            let lab = Lab::up(&LabOptions {
+                name,
+                hosts,
+                subnet: Some(subnet),
+                flavor,
+            })?;
             let secs = t.elapsed().as_secs_f64();
             println!(
                 "lab {}: {} hosts up ({} .. {}, controller {}){}",
@@ -123,7 +137,11 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
                 lab.hosts()[0].address,
                 lab.hosts()[lab.hosts().len() - 1].address,
                 lab.controller_address(),
-                if timings { format!(" in {secs:.2} s") } else { String::new() }
+                if timings {
+                    format!(" in {secs:.2} s")
+                } else {
+                    String::new()
+                }
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -131,7 +149,11 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
             Lab::down_by_name(&name)?;
             Ok(ExitCode::SUCCESS)
         }
-        LabCommand::Exec { name, host, command } => {
+        LabCommand::Exec {
+            name,
+            host,
+            command,
+        } => {
             let lab = Lab::open(&name)?;
             let argv: Vec<&str> = command.iter().map(String::as_str).collect();
             let mut cmd = match host {
@@ -147,15 +169,29 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
         }
         LabCommand::Ssh { name, host, args } => {
             let lab = Lab::open(&name)?;
-            let h = lab
-                .hosts()
-                .iter()
-                .find(|h| h.name == host)
-                .ok_or_else(|| LabError::NoHost { lab: name.clone(), host: host.clone() })?;
+            let h =
+                lab.hosts()
+                    .iter()
+                    .find(|h| h.name == host)
+                    .ok_or_else(|| LabError::NoHost {
+                        lab: name.clone(),
+                        host: host.clone(),
+                    })?;
             let key = lab.key_path().display().to_string();
             let known = format!("UserKnownHostsFile={}", lab.known_hosts_path().display());
             let target = format!("root@{}", h.address);
-            let mut argv = vec!["ssh", "-i", &key, "-o", &known, "-o", "StrictHostKeyChecking=yes", "-o", "LogLevel=ERROR", &target];
+            let mut argv = vec![
+                "ssh",
+                "-i",
+                &key,
+                "-o",
+                &known,
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "LogLevel=ERROR",
+                &target,
+            ];
             argv.extend(args.iter().map(String::as_str));
             let e = lab.command_in_lab(&argv).exec();
             Err(LabError::io("running ssh", e))
@@ -180,7 +216,11 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
                     lab.hosts().len(),
                     lab.subnet(),
                     lab.controller_address(),
-                    if lab.is_alive() { "up" } else { "broken (flock lab down)" }
+                    if lab.is_alive() {
+                        "up"
+                    } else {
+                        "broken (flock lab down)"
+                    }
                 );
                 if one {
                     for h in lab.hosts() {
@@ -190,7 +230,11 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        LabCommand::Diff { name, host, content } => {
+        LabCommand::Diff {
+            name,
+            host,
+            content,
+        } => {
             let lab = Lab::open(&name)?;
             let upper = lab.upper_dir(&host)?;
             let users = Names::read(&upper, "etc/passwd");
@@ -254,6 +298,9 @@ impl Names {
     }
 
     fn name(&self, id: u32) -> String {
-        self.0.iter().find(|(i, _)| *i == id).map_or_else(|| id.to_string(), |(_, n)| n.clone())
+        self.0
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or_else(|| id.to_string(), |(_, n)| n.clone())
     }
 }

@@ -87,7 +87,10 @@ fn walk(dir: &Path, rel: &Path, lowers: &[&Path], out: &mut Vec<Change>) -> std:
         } else if ft.is_dir() {
             let below = lower_meta(lowers, &host_path);
             let same = below.as_ref().is_some_and(|b| {
-                b.is_dir() && b.mode() & 0o7777 == md.mode() & 0o7777 && b.uid() == md.uid() && b.gid() == md.gid()
+                b.is_dir()
+                    && b.mode() & 0o7777 == md.mode() & 0o7777
+                    && b.uid() == md.uid()
+                    && b.gid() == md.gid()
             });
             if !same || is_opaque(&path) {
                 change.kind = ChangeKind::Dir;
@@ -113,7 +116,9 @@ fn walk(dir: &Path, rel: &Path, lowers: &[&Path], out: &mut Vec<Change>) -> std:
 
 fn lower_meta(lowers: &[&Path], host_path: &Path) -> Option<fs::Metadata> {
     let rel = host_path.strip_prefix("/").unwrap_or(host_path);
-    lowers.iter().find_map(|l| fs::symlink_metadata(l.join(rel)).ok())
+    lowers
+        .iter()
+        .find_map(|l| fs::symlink_metadata(l.join(rel)).ok())
 }
 
 fn is_opaque(dir: &Path) -> bool {
@@ -123,7 +128,12 @@ fn is_opaque(dir: &Path) -> bool {
     let mut buf = [0u8; 4];
     // SAFETY: valid C strings and buffer.
     let n = unsafe {
-        libc::getxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), buf.as_mut_ptr().cast(), buf.len())
+        libc::getxattr(
+            c.as_ptr(),
+            c"trusted.overlay.opaque".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
     };
     n == 1 && buf[0] == b'y'
 }
@@ -148,11 +158,21 @@ mod tests {
         fs::create_dir_all(upper.join("var/log")).unwrap();
         fs::write(upper.join("var/log/wtmp"), "noise").unwrap();
         let got = changes(&upper, &[&lower]).unwrap();
-        let paths: Vec<String> = got.iter().map(|c| format!("{} {}", c.path.display(), c.kind)).collect();
+        let paths: Vec<String> = got
+            .iter()
+            .map(|c| format!("{} {}", c.path.display(), c.kind))
+            .collect();
         // /var and /var/log do not exist in this lower, so they count as new dirs.
         assert_eq!(
             paths,
-            ["/etc/l link", "/etc/motd file", "/etc/new dir", "/etc/new/f file", "/var dir", "/var/log dir"]
+            [
+                "/etc/l link",
+                "/etc/motd file",
+                "/etc/new dir",
+                "/etc/new/f file",
+                "/var dir",
+                "/var/log dir"
+            ]
         );
         assert_eq!(got[1].size, 3);
     }

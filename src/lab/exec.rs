@@ -20,20 +20,45 @@ pub(crate) fn in_netns(netns: &Path, hosts: &Path, argv: &[&str]) -> Command {
             use std::os::fd::AsRawFd;
             let ns = match &ns {
                 Ok(f) => f,
-                Err(e) => return Err(std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::ENOENT))),
+                Err(e) => {
+                    return Err(std::io::Error::from_raw_os_error(
+                        e.raw_os_error().unwrap_or(libc::ENOENT),
+                    ))
+                }
             };
-            if libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) != 0 || libc::unshare(libc::CLONE_NEWNS) != 0 {
+            if libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) != 0
+                || libc::unshare(libc::CLONE_NEWNS) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             let null = std::ptr::null();
-            if libc::mount(null, c"/".as_ptr(), null, libc::MS_REC | libc::MS_SLAVE, std::ptr::null()) != 0 {
+            if libc::mount(
+                null,
+                c"/".as_ptr(),
+                null,
+                libc::MS_REC | libc::MS_SLAVE,
+                std::ptr::null(),
+            ) != 0
+            {
                 return Err(std::io::Error::last_os_error());
             }
             if let Some(h) = &hosts {
-                libc::mount(h.as_ptr(), c"/etc/hosts".as_ptr(), null, libc::MS_BIND, std::ptr::null());
+                libc::mount(
+                    h.as_ptr(),
+                    c"/etc/hosts".as_ptr(),
+                    null,
+                    libc::MS_BIND,
+                    std::ptr::null(),
+                );
             }
             if libc::umount2(c"/sys".as_ptr(), libc::MNT_DETACH) == 0 {
-                libc::mount(c"sysfs".as_ptr(), c"/sys".as_ptr(), c"sysfs".as_ptr(), 0, std::ptr::null());
+                libc::mount(
+                    c"sysfs".as_ptr(),
+                    c"/sys".as_ptr(),
+                    c"sysfs".as_ptr(),
+                    0,
+                    std::ptr::null(),
+                );
             }
             Ok(())
         });
@@ -45,16 +70,29 @@ pub(crate) fn in_netns(netns: &Path, hosts: &Path, argv: &[&str]) -> Command {
 /// root with a login-like environment.
 pub(crate) fn on_host(init: u32, argv: &[&str]) -> Command {
     let mut cmd = Command::new("nsenter");
-    cmd.args(["-t", &init.to_string(), "-m", "-u", "-n", "-p", "-r", "-w", "--"])
-        .args(argv)
-        .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", "/root")
-        .env("USER", "root")
-        .env("LOGNAME", "root")
-        .env("SHELL", "/bin/bash")
-        .env("LANG", "C.UTF-8")
-        .current_dir("/");
+    cmd.args([
+        "-t",
+        &init.to_string(),
+        "-m",
+        "-u",
+        "-n",
+        "-p",
+        "-r",
+        "-w",
+        "--",
+    ])
+    .args(argv)
+    .env_clear()
+    .env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    )
+    .env("HOME", "/root")
+    .env("USER", "root")
+    .env("LOGNAME", "root")
+    .env("SHELL", "/bin/bash")
+    .env("LANG", "C.UTF-8")
+    .current_dir("/");
     if let Ok(t) = std::env::var("TERM") {
         cmd.env("TERM", t);
     }

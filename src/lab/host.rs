@@ -43,7 +43,12 @@ pub(crate) struct HostDirs {
 impl HostDirs {
     pub(crate) fn new(lab_dir: &Path, host: &str) -> HostDirs {
         let d = lab_dir.join("hosts").join(host);
-        HostDirs { base: d.join("base"), upper: d.join("upper"), work: d.join("work"), root: d.join("root") }
+        HostDirs {
+            base: d.join("base"),
+            upper: d.join("upper"),
+            work: d.join("work"),
+            root: d.join("root"),
+        }
     }
 }
 
@@ -59,21 +64,37 @@ fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), LabError> {
 /// Creates `base/rel` with the mode of the machine's `/rel` (overlay shows the top layer's).
 fn mkdir_like(base: &Path, rel: &str) -> Result<PathBuf, LabError> {
     let path = base.join(rel);
-    let mode = fs::metadata(Path::new("/").join(rel)).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o755);
-    fs::DirBuilder::new().recursive(true).mode(mode).create(&path).map_err(ioe(&path))?;
+    let mode = fs::metadata(Path::new("/").join(rel))
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o755);
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(&path)
+        .map_err(ioe(&path))?;
     fs::set_permissions(&path, fs::Permissions::from_mode(mode)).map_err(ioe(&path))?;
     Ok(path)
 }
 
 /// Marks a directory of a lower layer opaque: the layers below it (the machine's) are hidden.
 fn make_opaque(dir: &Path) -> Result<(), LabError> {
-    let c = CString::new(dir.as_os_str().as_encoded_bytes()).map_err(|_| LabError::Setup("NUL in path".into()))?;
+    let c = CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| LabError::Setup("NUL in path".into()))?;
     // SAFETY: valid C strings and buffer.
     let r = unsafe {
-        libc::setxattr(c.as_ptr(), c"trusted.overlay.opaque".as_ptr(), b"y".as_ptr().cast(), 1, 0)
+        libc::setxattr(
+            c.as_ptr(),
+            c"trusted.overlay.opaque".as_ptr(),
+            b"y".as_ptr().cast(),
+            1,
+            0,
+        )
     };
     if r != 0 {
-        return Err(LabError::io(format!("marking {} opaque", dir.display()), io::Error::last_os_error()));
+        return Err(LabError::io(
+            format!("marking {} opaque", dir.display()),
+            io::Error::last_os_error(),
+        ));
     }
     Ok(())
 }
@@ -89,17 +110,36 @@ pub(crate) struct BaseSpec<'a> {
 /// Writes the host's base layer and makes its empty upper, work and root directories.
 pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), LabError> {
     for d in [&dirs.upper, &dirs.work, &dirs.root] {
-        fs::DirBuilder::new().recursive(true).mode(0o755).create(d).map_err(ioe(d))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(d)
+            .map_err(ioe(d))?;
     }
     let b = &dirs.base;
     mkdir_like(b, "etc")?;
-    write_file(&b.join("etc/hostname"), &format!("{}\n", spec.host.name), 0o644)?;
+    write_file(
+        &b.join("etc/hostname"),
+        &format!("{}\n", spec.host.name),
+        0o644,
+    )?;
     write_file(&b.join("etc/hosts"), spec.hosts_file, 0o644)?;
     mkdir_like(b, "etc/ssh")?;
-    write_file(&b.join("etc/ssh/ssh_host_ed25519_key"), &spec.host_key.private, 0o600)?;
-    write_file(&b.join("etc/ssh/ssh_host_ed25519_key.pub"), &format!("{}\n", spec.host_key.public), 0o644)?;
+    write_file(
+        &b.join("etc/ssh/ssh_host_ed25519_key"),
+        &spec.host_key.private,
+        0o600,
+    )?;
+    write_file(
+        &b.join("etc/ssh/ssh_host_ed25519_key.pub"),
+        &format!("{}\n", spec.host_key.public),
+        0o644,
+    )?;
     mkdir_like(b, "etc/ssh/sshd_config.d")?;
-    let conf: String = SSHD_OPTIONS.iter().map(|o| format!("{}\n", o.replacen('=', " ", 1))).collect();
+    let conf: String = SSHD_OPTIONS
+        .iter()
+        .map(|o| format!("{}\n", o.replacen('=', " ", 1)))
+        .collect();
     write_file(
         &b.join("etc/ssh/sshd_config.d/flock-lab.conf"),
         &format!("# flock lab host settings\n{conf}"),
@@ -107,16 +147,28 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
     )?;
     // root's home: Debian's default dotfiles only (no pyenv), and the lab key.
     let root = b.join("root");
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(&root).map_err(ioe(&root))?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&root)
+        .map_err(ioe(&root))?;
     fs::set_permissions(&root, fs::Permissions::from_mode(0o700)).map_err(ioe(&root))?;
     make_opaque(&root)?;
     for (name, fallback) in [(".bashrc", ""), (".profile", PROFILE)] {
-        let text = fs::read_to_string(Path::new("/etc/skel").join(name)).unwrap_or_else(|_| fallback.to_string());
+        let text = fs::read_to_string(Path::new("/etc/skel").join(name))
+            .unwrap_or_else(|_| fallback.to_string());
         write_file(&root.join(name), &text, 0o644)?;
     }
     let ssh = root.join(".ssh");
-    fs::DirBuilder::new().mode(0o700).create(&ssh).map_err(ioe(&ssh))?;
-    write_file(&ssh.join("authorized_keys"), &format!("{}\n", spec.authorized_key), 0o600)
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&ssh)
+        .map_err(ioe(&ssh))?;
+    write_file(
+        &ssh.join("authorized_keys"),
+        &format!("{}\n", spec.authorized_key),
+        0o600,
+    )
 }
 
 /// What the host's PID 1 runs: `sshd` (daemonized, as on a real machine), then it only reaps.
@@ -142,7 +194,8 @@ pub(crate) fn spawn(
     log: &Path,
 ) -> Result<Child, LabError> {
     let ns_path = net::netns_path(netns);
-    let ns = File::open(&ns_path).map_err(|e| LabError::io(format!("opening {}", ns_path.display()), e))?;
+    let ns = File::open(&ns_path)
+        .map_err(|e| LabError::io(format!("opening {}", ns_path.display()), e))?;
     let log_file = File::create(log).map_err(ioe(log))?;
     let log_err = log_file.try_clone().map_err(ioe(log))?;
     let opts = format!(
@@ -155,19 +208,34 @@ pub(crate) fn spawn(
     let merged = cstr(&dirs.root)?;
     let hostname = host.name.clone().into_bytes();
     let addr = u32::from(host.address);
-    let netmask = if subnet.prefix == 0 { 0 } else { u32::MAX << (32 - subnet.prefix) };
+    let netmask = if subnet.prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - subnet.prefix)
+    };
 
     let mut cmd = Command::new("/usr/bin/unshare");
-    cmd.args(["--pid", "--fork", "--kill-child", "--mount-proc", "--", "/bin/sh", "-c"])
-        .arg(init_script())
-        .env_clear()
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        .env("HOME", "/root")
-        .env("LANG", "C.UTF-8")
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .stdout(log_file)
-        .stderr(log_err);
+    cmd.args([
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        "--",
+        "/bin/sh",
+        "-c",
+    ])
+    .arg(init_script())
+    .env_clear()
+    .env(
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    )
+    .env("HOME", "/root")
+    .env("LANG", "C.UTF-8")
+    .current_dir("/")
+    .stdin(Stdio::null())
+    .stdout(log_file)
+    .stderr(log_err);
     // SAFETY: the closure only makes syscalls on data prepared above (no allocation).
     unsafe {
         cmd.pre_exec(move || {
@@ -176,17 +244,35 @@ pub(crate) fn spawn(
             libc::umask(0);
             check(libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET), "setns net")?;
             ifconfig::configure(addr, netmask).map_err(|e| step(e, "ifconfig"))?;
-            check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS), "unshare")?;
+            check(
+                libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS),
+                "unshare",
+            )?;
             mount(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE, None)?;
-            check(libc::sethostname(hostname.as_ptr().cast(), hostname.len()), "sethostname")?;
+            check(
+                libc::sethostname(hostname.as_ptr().cast(), hostname.len()),
+                "sethostname",
+            )?;
             mount(Some(c"overlay"), &merged, Some(c"overlay"), 0, Some(&opts))?;
             check(libc::chdir(merged.as_ptr()), "chdir")?;
-            check(libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) as i32, "pivot_root")?;
-            check(libc::umount2(c".".as_ptr(), libc::MNT_DETACH), "umount old root")?;
+            check(
+                libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) as i32,
+                "pivot_root",
+            )?;
+            check(
+                libc::umount2(c".".as_ptr(), libc::MNT_DETACH),
+                "umount old root",
+            )?;
             check(libc::chdir(c"/".as_ptr()), "chdir /")?;
             let nse = libc::MS_NOSUID | libc::MS_NOEXEC | libc::MS_NODEV;
             mount(Some(c"sysfs"), c"/sys", Some(c"sysfs"), nse, None)?;
-            mount(Some(c"tmpfs"), c"/dev", Some(c"tmpfs"), libc::MS_NOSUID, Some(c"mode=755,size=65536k"))?;
+            mount(
+                Some(c"tmpfs"),
+                c"/dev",
+                Some(c"tmpfs"),
+                libc::MS_NOSUID,
+                Some(c"mode=755,size=65536k"),
+            )?;
             for (path, major, minor) in [
                 (c"/dev/null", 1, 3),
                 (c"/dev/zero", 1, 5),
@@ -195,7 +281,14 @@ pub(crate) fn spawn(
                 (c"/dev/urandom", 1, 9),
                 (c"/dev/tty", 5, 0),
             ] {
-                check(libc::mknod(path.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(major, minor)), "mknod")?;
+                check(
+                    libc::mknod(
+                        path.as_ptr(),
+                        libc::S_IFCHR | 0o666,
+                        libc::makedev(major, minor),
+                    ),
+                    "mknod",
+                )?;
             }
             check(libc::mkdir(c"/dev/pts".as_ptr(), 0o755), "mkdir /dev/pts")?;
             mount(
@@ -206,7 +299,13 @@ pub(crate) fn spawn(
                 Some(c"newinstance,ptmxmode=0666,mode=620,gid=5"),
             )?;
             check(libc::mkdir(c"/dev/shm".as_ptr(), 0o1777), "mkdir /dev/shm")?;
-            mount(Some(c"tmpfs"), c"/dev/shm", Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(c"mode=1777"))?;
+            mount(
+                Some(c"tmpfs"),
+                c"/dev/shm",
+                Some(c"tmpfs"),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                Some(c"mode=1777"),
+            )?;
             for (target, link) in [
                 (c"pts/ptmx", c"/dev/ptmx"),
                 (c"/proc/self/fd", c"/dev/fd"),
@@ -216,15 +315,31 @@ pub(crate) fn spawn(
             ] {
                 check(libc::symlink(target.as_ptr(), link.as_ptr()), "symlink")?;
             }
-            mount(Some(c"tmpfs"), c"/tmp", Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(c"mode=1777"))?;
-            mount(Some(c"tmpfs"), c"/run", Some(c"tmpfs"), libc::MS_NOSUID | libc::MS_NODEV, Some(c"mode=755"))?;
+            mount(
+                Some(c"tmpfs"),
+                c"/tmp",
+                Some(c"tmpfs"),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                Some(c"mode=1777"),
+            )?;
+            mount(
+                Some(c"tmpfs"),
+                c"/run",
+                Some(c"tmpfs"),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                Some(c"mode=755"),
+            )?;
             check(libc::mkdir(c"/run/sshd".as_ptr(), 0o755), "mkdir /run/sshd")?;
-            check(libc::mkdir(c"/run/lock".as_ptr(), 0o1777), "mkdir /run/lock")?;
+            check(
+                libc::mkdir(c"/run/lock".as_ptr(), 0o1777),
+                "mkdir /run/lock",
+            )?;
             libc::umask(0o022);
             Ok(())
         });
     }
-    cmd.spawn().map_err(|e| LabError::io(format!("starting lab host {}", host.name), e))
+    cmd.spawn()
+        .map_err(|e| LabError::io(format!("starting lab host {}", host.name), e))
 }
 
 /// Writes which setup step failed to the host's log (stderr), keeping the OS error.

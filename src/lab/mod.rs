@@ -100,7 +100,10 @@ pub enum LabError {
 
 impl LabError {
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> LabError {
-        LabError::Io { what: what.into(), source }
+        LabError::Io {
+            what: what.into(),
+            source,
+        }
     }
 }
 
@@ -173,7 +176,12 @@ pub fn check_root() -> Result<(), LabError> {
 }
 
 fn check_name(name: &str) -> Result<(), LabError> {
-    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if name.is_empty()
+        || name.len() > 32
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(LabError::BadName(name.to_string()));
     }
     Ok(())
@@ -200,11 +208,17 @@ impl Lab {
             return Err(LabError::Setup("a lab needs at least one host".into()));
         }
         if opts.flavor == Flavor::El {
-            return Err(LabError::Setup("the `el` flavor is not available yet (issue 8)".into()));
+            return Err(LabError::Setup(
+                "the `el` flavor is not available yet (issue 8)".into(),
+            ));
         }
         let state = reserve(opts)?;
         let dir = state::lab_dir(&opts.name);
-        let mut lab = Lab { hosts: state.hosts.iter().map(|h| h.host.clone()).collect(), state, dir };
+        let mut lab = Lab {
+            hosts: state.hosts.iter().map(|h| h.host.clone()).collect(),
+            state,
+            dir,
+        };
         match lab.build() {
             Ok(()) => Ok(lab),
             Err(e) => {
@@ -222,7 +236,11 @@ impl Lab {
     pub fn open(name: &str) -> Result<Lab, LabError> {
         check_name(name)?;
         let state = State::read(name)?.ok_or_else(|| LabError::NotFound(name.to_string()))?;
-        Ok(Lab { hosts: state.hosts.iter().map(|h| h.host.clone()).collect(), state, dir: state::lab_dir(name) })
+        Ok(Lab {
+            hosts: state.hosts.iter().map(|h| h.host.clone()).collect(),
+            state,
+            dir: state::lab_dir(name),
+        })
     }
 
     /// The names of all labs on this machine.
@@ -272,7 +290,10 @@ impl Lab {
 
     /// An INI inventory: group `[lab]` with every host and its address, user root and the key.
     pub fn inventory_text(&self) -> String {
-        let mut s = format!("# flock lab {} ({})\n[lab]\n", self.state.name, self.state.subnet);
+        let mut s = format!(
+            "# flock lab {} ({})\n[lab]\n",
+            self.state.name, self.state.subnet
+        );
         for h in &self.hosts {
             s.push_str(&format!(
                 "{} ansible_ssh_host={} ansible_ssh_user=root ansible_ssh_private_key_file={}\n",
@@ -286,12 +307,29 @@ impl Lab {
 
     /// A command that runs `argv` inside the controller namespace (for streaming or exec).
     pub fn command_in_lab(&self, argv: &[&str]) -> Command {
-        exec::in_netns(&net::netns_path(&ctl_netns(&self.state.name)), &self.hosts_file_path(), argv)
+        exec::in_netns(
+            &net::netns_path(&ctl_netns(&self.state.name)),
+            &self.hosts_file_path(),
+            argv,
+        )
     }
 
     /// Runs `argv` inside the controller namespace and collects its output.
     pub fn exec_in_lab(&self, argv: &[&str]) -> std::io::Result<Output> {
         self.command_in_lab(argv).output()
+    }
+
+    /// Moves the calling thread into the controller namespace: sockets it (and threads it starts
+    /// afterwards, e.g. a tokio runtime built next) opens reach the hosts by address. Name
+    /// resolution still uses the machine's `/etc/hosts`; use [`LabHost::address`].
+    pub fn enter(&self) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let ns = std::fs::File::open(net::netns_path(&ctl_netns(&self.state.name)))?;
+        // SAFETY: setns on the calling thread with an fd we own.
+        if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
 
     /// A command that runs `argv` on host `host` (all its namespaces, its root), as root.
@@ -350,12 +388,17 @@ impl Lab {
             .hosts
             .iter()
             .find(|h| h.host.name == host)
-            .ok_or_else(|| LabError::NoHost { lab: self.state.name.clone(), host: host.to_string() })
+            .ok_or_else(|| LabError::NoHost {
+                lab: self.state.name.clone(),
+                host: host.to_string(),
+            })
     }
 
     fn first_log(&self) -> Option<String> {
         for h in &self.hosts {
-            if let Ok(t) = std::fs::read_to_string(self.dir.join("logs").join(format!("{}.log", h.name))) {
+            if let Ok(t) =
+                std::fs::read_to_string(self.dir.join("logs").join(format!("{}.log", h.name)))
+            {
                 if !t.trim().is_empty() {
                     return Some(format!("{}: {}", h.name, t.trim()));
                 }
@@ -371,9 +414,14 @@ impl Lab {
         let dir = self.dir.clone();
         let key = keys::ed25519(&format!("flock-lab-{name}"))?;
         write_file(&dir.join("id_ed25519"), &key.private, 0o600)?;
-        write_file(&dir.join("id_ed25519.pub"), &format!("{}\n", key.public), 0o644)?;
+        write_file(
+            &dir.join("id_ed25519.pub"),
+            &format!("{}\n", key.public),
+            0o644,
+        )?;
         for d in ["hosts", "logs"] {
-            std::fs::create_dir_all(dir.join(d)).map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+            std::fs::create_dir_all(dir.join(d))
+                .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
         }
 
         // Names: the hosts file of every host and of the controller namespace.
@@ -385,7 +433,11 @@ impl Lab {
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n\n{names}"
         );
         let machine = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
-        write_file(&self.hosts_file_path(), &format!("{machine}\n# flock lab {name}\n{names}"), 0o644)?;
+        write_file(
+            &self.hosts_file_path(),
+            &format!("{machine}\n# flock lab {name}\n{names}"),
+            0o644,
+        )?;
 
         let mut known = String::new();
         for h in &self.hosts {
@@ -393,7 +445,12 @@ impl Lab {
             let dirs = host::HostDirs::new(&dir, &h.name);
             host::write_base(
                 &dirs,
-                &host::BaseSpec { host: h, hosts_file: &host_hosts, host_key: &hk, authorized_key: &key.public },
+                &host::BaseSpec {
+                    host: h,
+                    hosts_file: &host_hosts,
+                    host_key: &hk,
+                    authorized_key: &key.public,
+                },
             )?;
             let mut pk = hk.public.split_whitespace();
             let (alg, b64) = (pk.next().unwrap_or_default(), pk.next().unwrap_or_default());
@@ -449,13 +506,22 @@ impl Lab {
     fn wait_ready(&self, children: &mut [Child]) -> Result<(), LabError> {
         let ns = std::fs::File::open(net::netns_path(&ctl_netns(&self.state.name)))
             .map_err(|e| LabError::io("opening the controller namespace", e))?;
-        let addrs: Vec<(String, Ipv4Addr)> = self.hosts.iter().map(|h| (h.name.clone(), h.address)).collect();
-        let deadline = Instant::now() + Duration::from_secs(20) + Duration::from_millis(100 * addrs.len() as u64);
+        let addrs: Vec<(String, Ipv4Addr)> = self
+            .hosts
+            .iter()
+            .map(|h| (h.name.clone(), h.address))
+            .collect();
+        let deadline = Instant::now()
+            + Duration::from_secs(20)
+            + Duration::from_millis(100 * addrs.len() as u64);
         let waiter = std::thread::spawn(move || -> Result<(), String> {
             use std::os::fd::AsRawFd;
             // SAFETY: setns on this thread only.
             if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-                return Err(format!("entering the controller namespace: {}", std::io::Error::last_os_error()));
+                return Err(format!(
+                    "entering the controller namespace: {}",
+                    std::io::Error::last_os_error()
+                ));
             }
             for (name, addr) in addrs {
                 loop {
@@ -473,7 +539,10 @@ impl Lab {
         while !waiter.is_finished() {
             for (c, h) in children.iter_mut().zip(&self.hosts) {
                 if let Ok(Some(status)) = c.try_wait() {
-                    return Err(LabError::Setup(format!("lab host {} exited during setup ({status})", h.name)));
+                    return Err(LabError::Setup(format!(
+                        "lab host {} exited during setup ({status})",
+                        h.name
+                    )));
                 }
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -518,25 +587,50 @@ fn reserve(opts: &LabOptions) -> Result<State, LabError> {
     cleanup_leftovers(&opts.name);
     let subnet = choose_subnet(opts)?;
     if opts.hosts > subnet.capacity() {
-        return Err(LabError::TooManyHosts { hosts: opts.hosts, subnet: subnet.to_string(), max: subnet.capacity() });
+        return Err(LabError::TooManyHosts {
+            hosts: opts.hosts,
+            subnet: subnet.to_string(),
+            max: subnet.capacity(),
+        });
     }
     let dir = state::lab_dir(&opts.name);
-    std::fs::create_dir_all(&dir).map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
-    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).map_err(|_| LabError::BadName(opts.name.clone()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| LabError::BadName(opts.name.clone()))?;
     // SAFETY: valid C strings.
-    let r = unsafe { libc::mount(c"tmpfs".as_ptr(), c.as_ptr(), c"tmpfs".as_ptr(), libc::MS_NOSUID | libc::MS_NODEV, c"mode=700".as_ptr().cast()) };
+    let r = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            c.as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            c"mode=700".as_ptr().cast(),
+        )
+    };
     if r != 0 {
-        return Err(LabError::io(format!("mounting a tmpfs on {}", dir.display()), std::io::Error::last_os_error()));
+        return Err(LabError::io(
+            format!("mounting a tmpfs on {}", dir.display()),
+            std::io::Error::last_os_error(),
+        ));
     }
     let hosts = (1..=opts.hosts)
         .map(|i| HostState {
-            host: LabHost { name: host_name(i), address: subnet.host(i) },
+            host: LabHost {
+                name: host_name(i),
+                address: subnet.host(i),
+            },
             pid: 0,
             start: 0,
             init: 0,
         })
         .collect();
-    let st = State { name: opts.name.clone(), subnet, flavor: opts.flavor, hosts };
+    let st = State {
+        name: opts.name.clone(),
+        subnet,
+        flavor: opts.flavor,
+        hosts,
+    };
     if let Err(e) = st.write() {
         teardown(&st);
         return Err(e);
@@ -549,12 +643,23 @@ fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
     let taken: Vec<(Subnet, String)> = net::machine_routes()
         .into_iter()
         .map(|(s, dev)| (s, format!("the machine's route {s} dev {dev}")))
-        .chain(state::lab_names().into_iter().filter(|n| *n != opts.name).filter_map(|n| {
-            State::read(&n).ok().flatten().map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
-        }))
+        .chain(
+            state::lab_names()
+                .into_iter()
+                .filter(|n| *n != opts.name)
+                .filter_map(|n| {
+                    State::read(&n)
+                        .ok()
+                        .flatten()
+                        .map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
+                }),
+        )
         .collect();
     let check = |s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
-        Some((_, what)) => Err(LabError::SubnetOverlap { subnet: s.to_string(), what: what.clone() }),
+        Some((_, what)) => Err(LabError::SubnetOverlap {
+            subnet: s.to_string(),
+            what: what.clone(),
+        }),
         None => Ok(s),
     };
     match opts.subnet.as_deref() {
@@ -564,10 +669,15 @@ fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
             while prefix > 16 && (1usize << (32 - prefix)) - 3 < opts.hosts {
                 prefix -= 1;
             }
-            let mut seed = (std::process::id() as u64) << 20 ^ Instant::now().elapsed().as_nanos() as u64
-                ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+            let mut seed = (std::process::id() as u64) << 20
+                ^ Instant::now().elapsed().as_nanos() as u64
+                ^ std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos() as u64);
             for _ in 0..4096 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let r = (seed >> 33) as u32;
                 let addr = Ipv4Addr::new(10, 64 + (r % 190) as u8, (r >> 8) as u8, 0);
                 let s = Subnet::parse(&format!("{addr}/{prefix}"))?;
@@ -600,7 +710,9 @@ fn cleanup_leftovers(name: &str) {
         for e in rd.flatten() {
             let f = e.file_name().to_string_lossy().to_string();
             if let Some(rest) = f.strip_prefix(&prefix) {
-                let is_host = rest.strip_prefix("core-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+                let is_host = rest
+                    .strip_prefix("core-")
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
                 if rest == "ctl" || is_host {
                     net::netns_delete(&f);
                 }
@@ -623,8 +735,17 @@ impl TestLab {
     pub fn new(hosts: usize) -> TestLab {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("t{}x{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
-        let opts = LabOptions { name, hosts, subnet: Some("auto".into()), flavor: Flavor::Debian };
+        let name = format!(
+            "t{}x{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        );
+        let opts = LabOptions {
+            name,
+            hosts,
+            subnet: Some("auto".into()),
+            flavor: Flavor::Debian,
+        };
         match Lab::up(&opts) {
             Ok(lab) => TestLab(Some(lab)),
             Err(e) => panic!("TestLab::new({hosts}): {e}"),

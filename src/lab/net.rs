@@ -25,13 +25,18 @@ impl Subnet {
             subnet: text.to_string(),
             why: why.to_string(),
         };
-        let (addr, prefix) = text.split_once('/').ok_or_else(|| bad("expected A.B.C.D/PREFIX"))?;
+        let (addr, prefix) = text
+            .split_once('/')
+            .ok_or_else(|| bad("expected A.B.C.D/PREFIX"))?;
         let addr: Ipv4Addr = addr.parse().map_err(|_| bad("not an IPv4 address"))?;
         let prefix: u8 = prefix.parse().map_err(|_| bad("prefix is not a number"))?;
         if !(8..=30).contains(&prefix) {
             return Err(bad("prefix must be between 8 and 30"));
         }
-        let sub = Subnet { network: Ipv4Addr::from(u32::from(addr) & mask(prefix)), prefix };
+        let sub = Subnet {
+            network: Ipv4Addr::from(u32::from(addr) & mask(prefix)),
+            prefix,
+        };
         let first = sub.network.octets()[0];
         if first == 0 || first == 127 || first >= 224 {
             return Err(bad("not a usable unicast range"));
@@ -93,7 +98,8 @@ pub(crate) fn machine_routes() -> Vec<(Subnet, String)> {
         if f.len() < 8 {
             continue;
         }
-        let (Ok(dest), Ok(m)) = (u32::from_str_radix(f[1], 16), u32::from_str_radix(f[7], 16)) else {
+        let (Ok(dest), Ok(m)) = (u32::from_str_radix(f[1], 16), u32::from_str_radix(f[7], 16))
+        else {
             continue;
         };
         // /proc/net/route prints the raw network-order words as native integers.
@@ -113,12 +119,21 @@ pub(crate) fn ip_batch(netns: Option<&str>, lines: &str) -> Result<(), LabError>
     if let Some(ns) = netns {
         cmd.args(["-n", ns]);
     }
-    cmd.args(["-batch", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| LabError::io("running `ip` (install iproute2)", e))?;
+    cmd.args(["-batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| LabError::io("running `ip` (install iproute2)", e))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(lines.as_bytes()).map_err(|e| LabError::io("writing to `ip -batch`", e))?;
+        stdin
+            .write_all(lines.as_bytes())
+            .map_err(|e| LabError::io("writing to `ip -batch`", e))?;
     }
-    let out = child.wait_with_output().map_err(|e| LabError::io("waiting for `ip`", e))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| LabError::io("waiting for `ip`", e))?;
     if !out.status.success() {
         return Err(LabError::Setup(format!(
             "ip -batch failed: {}",
@@ -187,11 +202,19 @@ pub(crate) mod ifconfig {
             }
             let r = (|| {
                 up(fd, b"lo")?;
-                let mut a = IfReqAddr { name: name16(b"eth0"), addr: sin(addr), _pad: [0; 8] };
+                let mut a = IfReqAddr {
+                    name: name16(b"eth0"),
+                    addr: sin(addr),
+                    _pad: [0; 8],
+                };
                 if libc::ioctl(fd, libc::SIOCSIFADDR, &mut a) < 0 {
                     return Err(io::Error::last_os_error());
                 }
-                let mut m = IfReqAddr { name: name16(b"eth0"), addr: sin(netmask), _pad: [0; 8] };
+                let mut m = IfReqAddr {
+                    name: name16(b"eth0"),
+                    addr: sin(netmask),
+                    _pad: [0; 8],
+                };
                 if libc::ioctl(fd, libc::SIOCSIFNETMASK, &mut m) < 0 {
                     return Err(io::Error::last_os_error());
                 }
@@ -203,7 +226,11 @@ pub(crate) mod ifconfig {
     }
 
     unsafe fn up(fd: libc::c_int, name: &[u8]) -> io::Result<()> {
-        let mut f = IfReqFlags { name: name16(name), flags: 0, _pad: [0; 22] };
+        let mut f = IfReqFlags {
+            name: name16(name),
+            flags: 0,
+            _pad: [0; 22],
+        };
         if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut f) < 0 {
             return Err(io::Error::last_os_error());
         }

@@ -61,7 +61,11 @@ impl State {
     /// Parses a state file.
     pub(crate) fn parse(path: &Path, text: &str) -> Result<State, LabError> {
         let bad = |line: usize, why: &str| {
-            LabError::Setup(format!("{}:{}:1: bad lab state file: {why}", path.display(), line + 1))
+            LabError::Setup(format!(
+                "{}:{}:1: bad lab state file: {why}",
+                path.display(),
+                line + 1
+            ))
         };
         let mut name = None;
         let mut subnet = None;
@@ -78,7 +82,10 @@ impl State {
                     let address: Ipv4Addr = a.parse().map_err(|_| bad(i, "address"))?;
                     let num = |s: &str| s.parse::<u64>().map_err(|_| bad(i, "number"));
                     hosts.push(HostState {
-                        host: LabHost { name: n.to_string(), address },
+                        host: LabHost {
+                            name: n.to_string(),
+                            address,
+                        },
                         pid: num(pid)? as u32,
                         start: num(start)?,
                         init: num(init)? as u32,
@@ -116,7 +123,11 @@ impl State {
 
     /// Whether every host process is still the one we started.
     pub(crate) fn alive(&self) -> bool {
-        !self.hosts.is_empty() && self.hosts.iter().all(|h| h.pid != 0 && start_time(h.pid) == Some(h.start))
+        !self.hosts.is_empty()
+            && self
+                .hosts
+                .iter()
+                .all(|h| h.pid != 0 && start_time(h.pid) == Some(h.start))
     }
 }
 
@@ -141,11 +152,15 @@ impl Lock {
     pub(crate) fn take() -> Result<Lock, LabError> {
         std::fs::create_dir_all(ROOT).map_err(|e| LabError::io(format!("creating {ROOT}"), e))?;
         let path = Path::new(ROOT).join(".lock");
-        let f = File::create(&path).map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
+        let f = File::create(&path)
+            .map_err(|e| LabError::io(format!("opening {}", path.display()), e))?;
         use std::os::fd::AsRawFd;
         // SAFETY: flock on an fd we own; released when the file is closed.
         if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(LabError::io("locking /run/flock-lab/.lock", io::Error::last_os_error()));
+            return Err(LabError::io(
+                "locking /run/flock-lab/.lock",
+                io::Error::last_os_error(),
+            ));
         }
         Ok(Lock(f))
     }
@@ -211,7 +226,10 @@ mod tests {
             subnet: Subnet::parse("10.9.8.0/24").unwrap(),
             flavor: Flavor::Debian,
             hosts: vec![HostState {
-                host: LabHost { name: "core-01".into(), address: Ipv4Addr::new(10, 9, 8, 1) },
+                host: LabHost {
+                    name: "core-01".into(),
+                    address: Ipv4Addr::new(10, 9, 8, 1),
+                },
                 pid: 12,
                 start: 34,
                 init: 56,

@@ -173,10 +173,16 @@ fn make_env(mode: Mode) -> Environment<'static> {
     env.set_recursion_limit(500);
     let rewrite = mode != Mode::Modern;
     env.set_loader(move |src: &str| {
-        Ok(Some(if rewrite {
-            rewrite_loop_sets(src).into_owned()
+        // Jinja2's lexer turns every `\r\n` / `\r` into `\n` (newline_sequence).
+        let src: std::borrow::Cow<'_, str> = if src.contains('\r') {
+            std::borrow::Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
         } else {
-            src.to_string()
+            std::borrow::Cow::Borrowed(src)
+        };
+        Ok(Some(if rewrite {
+            rewrite_loop_sets(&src).into_owned()
+        } else {
+            src.into_owned()
         }))
     });
     let strict = mode != Mode::Lenient12;

@@ -111,7 +111,6 @@ fn modern_dialect() {
 }
 
 #[test]
-#[ignore = "loop-set rewrite lands next"]
 fn set_in_for_persists_like_jinja27() {
     let vars = vars();
     let dir = tempfile::tempdir().unwrap();
