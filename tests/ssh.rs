@@ -406,3 +406,103 @@ async fn ssh_config_fills_in_fallbacks() {
         Err(ConnectionError::Auth { .. })
     ));
 }
+
+/// Runs `setup` over `conn` and returns its facts.
+async fn gather(conn: &Connection, filter: Option<&str>) -> flock::Map {
+    use flock::modules::{ModuleArgs, ModuleContext, Remote, TemplateRenderer};
+    struct NoTemplates;
+    impl TemplateRenderer for NoTemplates {
+        fn render_file(&self, _: &std::path::Path) -> Result<String, String> {
+            Err("no templates here".into())
+        }
+    }
+    let module = flock::modules::lookup("setup").expect("setup registered");
+    let mut given = flock::Map::new();
+    if let Some(f) = filter {
+        given.insert("filter".into(), flock::Value::String(f.into()));
+    }
+    let args = ModuleArgs::validate(module.spec(), &given, None).unwrap();
+    let vars = flock::Map::new();
+    let ctx = ModuleContext {
+        remote: Remote::new(conn, None),
+        check_mode: false,
+        diff_mode: false,
+        basedir: "/".into(),
+        vars: &vars,
+        templates: &NoTemplates,
+    };
+    let res = module.run(&ctx, &args).await.expect("setup runs");
+    assert!(!res.failed, "{:?}", res.msg);
+    match res.data.get("ansible_facts") {
+        Some(flock::Value::Object(m)) => m.clone(),
+        other => panic!("no ansible_facts: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn setup_facts_over_ssh_are_sane() {
+    let Some(sshd) = Sshd::start() else { return };
+    let conn = Connection::open(&sshd.spec()).await.expect("connect");
+    let t = std::time::Instant::now();
+    let f = gather(&conn, None).await;
+    eprintln!("setup over ssh: {} facts in {:?}", f.len(), t.elapsed());
+    let sh = |c: &str| {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(c)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let hostname = sh("hostname");
+    assert_eq!(f["ansible_hostname"], hostname.split('.').next().unwrap());
+    assert_eq!(f["ansible_nodename"], sh("uname -n"));
+    assert_eq!(f["ansible_kernel"], sh("uname -r"));
+    assert_eq!(f["ansible_machine"], sh("uname -m"));
+    assert_eq!(f["ansible_system"], "Linux");
+    assert_eq!(f["ansible_user_id"], "root");
+    assert_eq!(f["ansible_env"]["HOME"], "/root");
+    assert!(
+        f["ansible_lo"]["ipv4"]["address"] == "127.0.0.1",
+        "{:?}",
+        f["ansible_lo"]
+    );
+    assert!(f["ansible_interfaces"]
+        .as_array()
+        .unwrap()
+        .contains(&"lo".into()));
+    let nproc: u64 = sh("grep -c ^processor /proc/cpuinfo").parse().unwrap();
+    assert_eq!(f["ansible_processor_vcpus"], nproc);
+    let memtotal: u64 = sh("awk '/^MemTotal/{print int($2/1024)}' /proc/meminfo")
+        .parse()
+        .unwrap();
+    assert_eq!(f["ansible_memtotal_mb"], memtotal);
+    let os_id = sh(". /etc/os-release; echo $ID");
+    if os_id == "debian" {
+        assert_eq!(f["ansible_distribution"], "Debian");
+        assert_eq!(f["ansible_os_family"], "Debian");
+        assert_eq!(f["ansible_pkg_mgr"], "apt");
+        assert_eq!(
+            f["ansible_distribution_release"],
+            sh(". /etc/os-release; echo $VERSION_CODENAME")
+        );
+    }
+    assert!(
+        f["ansible_date_time"]["epoch"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 1_600_000_000
+    );
+    assert!(f["ansible_mounts"].is_array());
+    // filter= keeps only matching keys.
+    let only = gather(&conn, Some("ansible_eth*")).await;
+    assert!(
+        only.keys().all(|k| k.starts_with("ansible_eth")),
+        "{:?}",
+        only.keys()
+    );
+    let only = gather(&conn, Some("ansible_hostname")).await;
+    assert_eq!(only.len(), 1);
+}
