@@ -10,7 +10,7 @@ mod jinja;
 mod legacy;
 mod lookup;
 mod loopset;
-mod py2dict;
+pub(crate) mod py2dict;
 mod pyeval;
 mod pyfmt;
 mod yamlout;
