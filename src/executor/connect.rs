@@ -16,6 +16,8 @@ pub struct Passwords {
     pub ssh: Option<String>,
     /// sudo / become password.
     pub become_: Option<String>,
+    /// Passphrase of encrypted private keys (`FLOCK_KEY_PASSPHRASE`, or asked for once).
+    pub key_passphrase: Option<String>,
 }
 
 impl std::fmt::Debug for Passwords {
@@ -39,12 +41,19 @@ pub struct Reach {
 
 impl Reach {
     /// From a play's or task's `user`/`connection`/`sudo`/`become` keywords.
-    pub fn from_model(user: Option<&Value>, connection: Option<&str>, become_: &crate::playbook::Become) -> Reach {
+    pub fn from_model(
+        user: Option<&Value>,
+        connection: Option<&str>,
+        become_: &crate::playbook::Become,
+    ) -> Reach {
         let text = |v: &Value| crate::executor::results::text(v);
         Reach {
             user: user.map(text),
             connection: connection.map(str::to_string),
-            become_: become_.enabled.as_ref().map(crate::executor::results::truthy),
+            become_: become_
+                .enabled
+                .as_ref()
+                .map(crate::executor::results::truthy),
             become_user: become_.user.as_ref().map(text),
         }
     }
@@ -55,7 +64,10 @@ impl Reach {
             user: other.user.clone().or_else(|| self.user.clone()),
             connection: other.connection.clone().or_else(|| self.connection.clone()),
             become_: other.become_.or(self.become_),
-            become_user: other.become_user.clone().or_else(|| self.become_user.clone()),
+            become_user: other
+                .become_user
+                .clone()
+                .or_else(|| self.become_user.clone()),
         }
     }
 }
@@ -90,20 +102,37 @@ pub fn connect_spec(
         .or_else(|| reach.connection.clone())
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
-    let address = var_str(vars, &["ansible_ssh_host", "ansible_host"]).unwrap_or_else(|| host.to_string());
-    let port = var_str(vars, &["ansible_ssh_port", "ansible_port"]).and_then(|p| p.parse().ok()).unwrap_or(22);
-    let user = var_str(vars, &["ansible_ssh_user", "ansible_user"])
+    let address_var = var_str(vars, &["ansible_ssh_host", "ansible_host"]);
+    let port_var =
+        var_str(vars, &["ansible_ssh_port", "ansible_port"]).and_then(|p| p.parse::<u16>().ok());
+    let user_set = var_str(vars, &["ansible_ssh_user", "ansible_user"])
         .or_else(|| reach.user.clone())
-        .or_else(|| opts.user.clone())
-        .unwrap_or_else(local_user);
+        .or_else(|| opts.user.clone());
+    let fallbacks = crate::connection::Fallbacks {
+        address: address_var.is_none(),
+        port: port_var.is_none(),
+        user: user_set.is_none(),
+    };
+    let address = address_var.unwrap_or_else(|| host.to_string());
+    let port = port_var.unwrap_or(22);
+    let user = user_set.unwrap_or_else(local_user);
     let mut private_keys: Vec<PathBuf> = Vec::new();
-    if let Some(k) = var_str(vars, &["ansible_ssh_private_key_file", "ansible_private_key_file"]) {
+    if let Some(k) = var_str(
+        vars,
+        &["ansible_ssh_private_key_file", "ansible_private_key_file"],
+    ) {
         private_keys.push(expand_home(&k));
     }
     if let Some(k) = &opts.private_key {
         private_keys.push(k.clone());
     }
-    let password = var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
+    // The 2013 `flock` script passed `--private-key=keys/<user>` from the current directory.
+    let toolkit_key = PathBuf::from("keys").join(&user);
+    if toolkit_key.is_file() {
+        private_keys.push(toolkit_key);
+    }
+    let password =
+        var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
     let host_key_checking = match opts.host_key_checking.as_deref() {
         Some("yes" | "true" | "strict") => HostKeyChecking::Strict,
         Some("accept-new") => HostKeyChecking::AcceptNew,
@@ -121,15 +150,27 @@ pub fn connect_spec(
         password,
         host_key_checking,
         timeout: Duration::from_secs(opts.timeout.max(1)),
+        key_passphrase: passwords.key_passphrase.clone(),
+        known_hosts: None,
+        ssh_config: None,
+        fallbacks,
     }
 }
 
 /// The privilege escalation for a task, if any.
 pub fn become_for(reach: &Reach, opts: &RunOptions, passwords: &Passwords) -> Option<Become> {
-    let user = reach.become_user.clone().or_else(|| opts.become_user.clone());
+    let user = reach
+        .become_user
+        .clone()
+        .or_else(|| opts.become_user.clone());
     let on = reach.become_.unwrap_or(opts.sudo || opts.become_)
-        || user.as_deref().is_some_and(|u| u != "root" && reach.become_.is_none() && (opts.sudo || opts.become_));
-    on.then(|| Become { user: user.unwrap_or_else(|| "root".into()), password: passwords.become_.clone() })
+        || user
+            .as_deref()
+            .is_some_and(|u| u != "root" && reach.become_.is_none() && (opts.sudo || opts.become_));
+    on.then(|| Become {
+        user: user.unwrap_or_else(|| "root".into()),
+        password: passwords.become_.clone(),
+    })
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -141,5 +182,7 @@ fn expand_home(p: &str) -> PathBuf {
 
 /// The local user's name (Ansible's default remote user).
 pub fn local_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "root".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".into())
 }

@@ -112,9 +112,11 @@ impl Engine<'_> {
             let (name, args) = if lookup_name == "LOOKUP" {
                 match raw_args.split_once(',') {
                     Some((n, a)) => (n.to_string(), a.trim().to_string()),
-                    None => return Err(TemplateError::Lookup(format!(
-                        "$LOOKUP({raw_args}) needs a plugin name and arguments"
-                    ))),
+                    None => {
+                        return Err(TemplateError::Lookup(format!(
+                            "$LOOKUP({raw_args}) needs a plugin name and arguments"
+                        )))
+                    }
                 }
             } else {
                 (lookup_name.clone(), raw_args.to_string())
@@ -123,20 +125,16 @@ impl Engine<'_> {
             if args.contains('$') {
                 return Ok(None);
             }
-            let replacement = match self.run_lookup(&name.to_lowercase(), &Value::String(args))? {
-                Some(items) => Some(if expand_lists {
-                    Value::String(
-                        items
-                            .iter()
-                            .map(python_str)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )
-                } else {
-                    Value::Array(items)
-                }),
-                None => None,
-            };
+            let replacement = self
+                .run_lookup(&name.to_lowercase(), &Value::String(args))?
+                .map(|items| {
+                    if expand_lists {
+                        let joined: Vec<String> = items.iter().map(python_str).collect();
+                        Value::String(joined.join(","))
+                    } else {
+                        Value::Array(items)
+                    }
+                });
             return Ok(Some(Found {
                 replacement,
                 start,
@@ -267,7 +265,10 @@ fn list_index(part: &str) -> Option<(&str, usize)> {
             .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
             .last()
             .map(|(j, _)| j)?;
-        let digits: String = part[i + 1..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = part[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if digits.is_empty() || !part[i + 1 + digits.len()..].starts_with(']') {
             return None;
         }
