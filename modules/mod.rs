@@ -178,6 +178,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(services::MODULES);
         all.extend_from_slice(system::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
+        all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all
     })
 }

@@ -1004,3 +1004,55 @@ fn openvpn_tunnel_with_flock_vpn_files_and_the_playbook_server_conf() {
         "ping: {p}"
     );
 }
+
+#[test]
+fn subject_hashes_match_openssl_on_unusual_names() {
+    use x509_parser::prelude::FromDer;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let subjects = [
+        "/C=HU/O=NIIF/OU=Core/OU=Core/CN=  System    Operator  ",
+        "/O=Gr\u{e9}d \u{c1}RV\u{cd}Z/CN=t\u{171}r\u{151} T\u{dc}K\u{d6}RF\u{da}R\u{d3}G\u{c9}P/emailAddress=Sysop@Example.ORG",
+        "/DC=org/DC=example/CN=host\\/core-01.example.org+UID=42",
+        "/CN=MiXeD\tCase",
+    ];
+    for (i, subj) in subjects.iter().enumerate() {
+        let cert = format!("c{i}.pem");
+        openssl_ok(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &format!("k{i}.pem"),
+                "-out",
+                &cert,
+                "-days",
+                "1",
+                "-utf8",
+                "-multivalue-rdn",
+                "-subj",
+                subj,
+            ],
+        );
+        let want = openssl_ok(
+            d,
+            &["x509", "-hash", "-subject_hash_old", "-noout", "-in", &cert],
+        );
+        let pem = fs::read_to_string(d.join(&cert)).unwrap();
+        let der =
+            flock::ca::files::pem_decode(&pem, Some("CERTIFICATE"), Path::new(&cert)).unwrap();
+        let (_, c) = x509_parser::certificate::X509Certificate::from_der(&der).unwrap();
+        let got = format!(
+            "{:08x}\n{:08x}\n",
+            flock::ca::subject_hash(c.subject()),
+            flock::ca::subject_hash_old(c.subject())
+        );
+        assert_eq!(got, want, "subject {subj:?}");
+    }
+}

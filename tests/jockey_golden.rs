@@ -5,8 +5,6 @@ mod jockey_support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::Command;
 
 use flock::jockey::crypt::md5_crypt;
 use flock::jockey::kick::{kick, KickOptions};
@@ -14,7 +12,7 @@ use flock::jockey::module::run_on_controller;
 use flock::jockey::{Mac, Space};
 use flock::modules::ModuleArgs;
 use flock::{Map, Value};
-use jockey_support::{corpus_space, golden, scratch_space};
+use jockey_support::{flock_jockey, golden, scratch};
 
 const MAC: &str = "08:00:27:14:68:75";
 
@@ -38,13 +36,9 @@ fn diff(expected: &str, got: &str) -> String {
 
 #[test]
 fn every_corpus_template_matches_the_original_rendering() {
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((_dir, root)) = scratch() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
     let mut checked = 0;
     for (inventory, gold_dir) in [("hosts", "hosts"), ("xenserver", "xenserver")] {
         let space = Space::new(&root).with_hosts(root.join(inventory));
@@ -79,13 +73,9 @@ fn every_corpus_template_matches_the_original_rendering() {
 
 #[test]
 fn jinja_templates_get_the_same_values() {
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((_dir, root)) = scratch() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
     fs::write(
         root.join("kickstart.mini.j2"),
         "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %} ${#ARRAY[@]}\n",
@@ -93,7 +83,7 @@ fn jinja_templates_get_the_same_values() {
     .unwrap();
     // `${#` (a shell array length) would open a Jinja comment: only `.j2` files are Jinja.
     let e = kick(&Space::new(&root), &opts("mini")).unwrap_err();
-    assert!(e.to_string().contains("kickstart.mini.j2: line 4:"), "{e}");
+    assert!(e.to_string().contains("kickstart.mini.j2:4:"), "{e}");
     fs::write(
         root.join("kickstart.mini.j2"),
         "rootpw --iscrypted {{ root_password }}\n# {{ root_password_plain }} {{ system_name }} {{ system_addr }}\nurl --url http://{{ http_listen }}/{{ system }}\n{% if gateway %}gw {{ gateway }}{% else %}no gateway{% endif %}\n",
@@ -106,31 +96,11 @@ fn jinja_templates_get_the_same_values() {
     );
 }
 
-fn flock_jockey(space: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flock"))
-        .arg("jockey")
-        .arg("--space")
-        .arg(space)
-        .args(args)
-        .env_remove("JOCKEY_HOSTS")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn command_line_kick_password_and_errors() {
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((dir, root)) = scratch() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
 
     // A generated password: printed, stored 0600, and its MD5-crypt hash is in the kickstart.
     let (code, out, err) = flock_jockey(
@@ -252,12 +222,9 @@ fn module_args(pairs: &[(&str, &str)], free_form: Option<&str>) -> ModuleArgs {
 
 #[test]
 fn module_kicks_on_the_controller() {
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((dir, _)) = scratch() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    scratch_space(&corpus, &dir.path().join("space"));
     let args = module_args(
         &[
             ("system", "wheezy"),

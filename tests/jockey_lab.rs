@@ -11,10 +11,21 @@ use std::process::{Child, Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use jockey_support::{corpus_space, scratch_space};
+use jockey_support::{flock_jockey, scratch};
 
 const MAC: &str = "08:00:27:14:68:75";
 const KS: &str = "08-00-27-14-68-75";
+
+/// A scratch space whose inventory serves 10.77.1.100-150 from 10.77.1.254.
+fn lab_space() -> Option<(tempfile::TempDir, PathBuf)> {
+    let (dir, root) = scratch()?;
+    fs::write(
+        root.join("hosts"),
+        "boot_server=10.77.1.254\ndhcp_range=\"10.77.1.100,10.77.1.150,255.255.255.0,1h\"\ninterface=eth1\n",
+    )
+    .unwrap();
+    Some((dir, root))
+}
 
 fn have(tool: &str) -> bool {
     ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
@@ -134,6 +145,22 @@ impl Lab {
             .unwrap()
     }
 
+    /// `tftp` (tftp-hpa) in the client namespace: fetches `remote` from the boot server to `local`.
+    fn tftp_get(&self, remote: &str, local: &Path) -> Output {
+        let local = local.to_str().unwrap();
+        let cmd = [
+            "tftp",
+            "-m",
+            "binary",
+            "10.77.1.254",
+            "-c",
+            "get",
+            remote,
+            local,
+        ];
+        self.exec(&self.client, &cmd)
+    }
+
     /// Processes still running in the server namespace.
     fn server_pids(&self) -> String {
         let out = Command::new("ip")
@@ -222,18 +249,9 @@ fn dhcp_tftp_and_http_in_a_lab() {
         eprintln!("SKIP: needs root and {tools:?} (scripts/test.sh installs them)");
         return;
     }
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((dir, root)) = lab_space() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
-    fs::write(
-        root.join("hosts"),
-        "boot_server=10.77.1.254\ndhcp_range=\"10.77.1.100,10.77.1.150,255.255.255.0,1h\"\ninterface=eth1\n",
-    )
-    .unwrap();
     // A binary file too: the real PXELINUX loader when installed, else some bytes.
     let loader: Vec<u8> = fs::read("/usr/lib/PXELINUX/pxelinux.0")
         .unwrap_or_else(|_| (0..70_000u32).map(|i| (i * 7 % 256) as u8).collect());
@@ -241,25 +259,11 @@ fn dhcp_tftp_and_http_in_a_lab() {
 
     let flock = env!("CARGO_BIN_EXE_flock");
     let space = root.to_str().unwrap();
-    let out = Command::new(flock)
-        .args([
-            "jockey",
-            "--space",
-            space,
-            "kick",
-            "centos64",
-            MAC,
-            "10.77.1.5",
-            "core-05",
-            "Secret42",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, _, err) = flock_jockey(
+        &root,
+        &["kick", "centos64", MAC, "10.77.1.5", "core-05", "Secret42"],
     );
+    assert_eq!(code, 0, "{err}");
 
     let mut lab = Lab::new();
     let (server, client) = (lab.server.clone(), lab.client.clone());
@@ -344,20 +348,8 @@ fn dhcp_tftp_and_http_in_a_lab() {
     // TFTP: the machine's PXELINUX config and the loader, byte for byte.
     let fetched = logs.join("01-fetched");
     let remote = format!("pxelinux.cfg/01-{KS}");
-    let out = lab.exec(
-        &client,
-        &[
-            "tftp",
-            "-m",
-            "binary",
-            "10.77.1.254",
-            "-c",
-            "get",
-            &remote,
-            fetched.to_str().unwrap(),
-        ],
-    );
-    let want = fs::read(root.join(&format!("boot/{remote}"))).unwrap();
+    let out = lab.tftp_get(&remote, &fetched);
+    let want = fs::read(root.join(format!("boot/{remote}"))).unwrap();
     assert_eq!(
         fs::read(&fetched).unwrap_or_default(),
         want,
@@ -367,19 +359,7 @@ fn dhcp_tftp_and_http_in_a_lab() {
     );
     assert!(String::from_utf8_lossy(&want).contains(&format!("ks=http://10.77.1.254:8080/{KS}.ks")));
     let fetched_loader = logs.join("loader-fetched");
-    lab.exec(
-        &client,
-        &[
-            "tftp",
-            "-m",
-            "binary",
-            "10.77.1.254",
-            "-c",
-            "get",
-            "pxelinux.0",
-            fetched_loader.to_str().unwrap(),
-        ],
-    );
+    lab.tftp_get("pxelinux.0", &fetched_loader);
     assert!(
         fs::read(&fetched_loader).unwrap_or_default() == loader,
         "pxelinux.0 over TFTP differs"
@@ -434,12 +414,11 @@ fn dhcp_tftp_and_http_in_a_lab() {
     wait_exit(&mut lab, dump);
     let dump_text = fs::read_to_string(&dump_log).unwrap();
     assert!(
-        dump_text.contains(&format!("DHCPDISCOVER xid="))
-            && dump_text.contains(&format!("chaddr={MAC}")),
+        dump_text.contains("DHCPDISCOVER xid=") && dump_text.contains(&format!("chaddr={MAC}")),
         "{dump_text}"
     );
     assert!(
-        dump_text.contains(&format!("DHCPACK")) && dump_text.contains(&format!("yiaddr={ip}")),
+        dump_text.contains("DHCPACK") && dump_text.contains(&format!("yiaddr={ip}")),
         "{dump_text}"
     );
 
@@ -480,40 +459,15 @@ fn qemu_guest_pxe_boots_to_the_kickstart_label() {
         );
         return;
     }
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
+    let Some((dir, root)) = lab_space() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
-    fs::write(
-        root.join("hosts"),
-        "boot_server=10.77.1.254\ndhcp_range=\"10.77.1.100,10.77.1.150,255.255.255.0,1h\"\ninterface=eth1\n",
-    )
-    .unwrap();
     fs::copy(pxelinux, root.join("boot/pxelinux.0")).unwrap();
     fs::copy(ldlinux, root.join("boot/ldlinux.c32")).unwrap();
     let flock = env!("CARGO_BIN_EXE_flock");
     let space = root.to_str().unwrap();
-    let out = Command::new(flock)
-        .args([
-            "jockey",
-            "--space",
-            space,
-            "kick",
-            "centos64",
-            MAC,
-            "10.77.1.5",
-            "core-05",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, err) = flock_jockey(&root, &["kick", "centos64", MAC, "10.77.1.5", "core-05"]);
+    assert_eq!(code, 0, "{err}");
 
     let mut lab = Lab::with_tap();
     let server = lab.server.clone();

@@ -1,9 +1,10 @@
-//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`.
+//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts).
 
 pub mod filesystem;
 pub mod lvol;
 pub mod mount;
 pub mod seboolean;
+pub mod setup;
 
 use super::Module;
 
@@ -13,4 +14,5 @@ pub static MODULES: &[&dyn Module] = &[
     &filesystem::Filesystem,
     &lvol::Lvol,
     &seboolean::SeBoolean,
+    &setup::Setup,
 ];

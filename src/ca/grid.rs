@@ -210,7 +210,8 @@ impl Grid {
         Ok(hash)
     }
 
-    fn paths(&self, ca: &str, id: &str) -> (PathBuf, PathBuf, PathBuf) {
+    /// The key, request and certificate files of `id` under CA `ca`.
+    pub fn paths(&self, ca: &str, id: &str) -> (PathBuf, PathBuf, PathBuf) {
         let d = self.dir(ca).join("grid-security");
         (
             d.join(format!("{id}_key.pem")),
@@ -236,7 +237,13 @@ impl Grid {
             return Err(CaError::Exists(cert));
         }
         files::mkdir(key.parent().unwrap_or(Path::new(".")), false)?;
-        pki::make_request(&key, &req, &subject, sans, ku, eku, self.spec, self.digest)?;
+        let rs = pki::RequestSpec {
+            subject,
+            sans: sans.to_vec(),
+            ku,
+            eku,
+        };
+        pki::make_request(&key, &req, &rs, self.spec, self.digest)?;
         Ok(req)
     }
 

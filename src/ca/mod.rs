@@ -12,6 +12,7 @@ pub mod cli;
 pub mod ffdhe;
 pub mod files;
 pub mod grid;
+pub mod module;
 pub mod name;
 pub mod pki;
 pub mod vpn;

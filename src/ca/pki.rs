@@ -586,6 +586,18 @@ impl Authority {
         Ok(pem)
     }
 
+    /// Whether the certificate in `cert_path` is marked revoked in `index.txt`.
+    pub fn is_revoked(&self, cert_path: &Path) -> Result<bool, CaError> {
+        let der = read_cert_der(cert_path)?;
+        let cert = parse_cert(&der, cert_path)?;
+        let serial = cert.raw_serial_as_string().replace(':', "").to_uppercase();
+        let serial = serial.trim_start_matches('0');
+        Ok(self
+            .index()?
+            .iter()
+            .any(|e| e.status == 'R' && e.serial.trim_start_matches('0') == serial))
+    }
+
     /// Checks that the certificate in `cert_path` was signed by this CA, is within its validity
     /// period and is not revoked; returns its subject.
     pub fn verify(&self, cert_path: &Path) -> Result<Name, CaError> {
@@ -622,15 +634,24 @@ impl Authority {
     }
 }
 
-/// Writes a new key (0600) and a PEM request for `subject` with `sans` (DNS names or IP
-/// addresses), key usages and extended key usages. Fails if either file exists.
+/// What a certificate request asks for.
+#[derive(Clone, Debug, Default)]
+pub struct RequestSpec {
+    /// The subject.
+    pub subject: Name,
+    /// Subject alternative names: DNS names or IP addresses.
+    pub sans: Vec<String>,
+    /// Key usages.
+    pub ku: Vec<KeyUsagePurpose>,
+    /// Extended key usages.
+    pub eku: Vec<ExtendedKeyUsagePurpose>,
+}
+
+/// Writes a new key (0600) and a PEM request as `req` asks. Fails if either file exists.
 pub fn make_request(
     key_path: &Path,
     req_path: &Path,
-    subject: &Name,
-    sans: &[String],
-    ku: Vec<KeyUsagePurpose>,
-    eku: Vec<ExtendedKeyUsagePurpose>,
+    req: &RequestSpec,
     spec: KeySpec,
     digest: Digest,
 ) -> Result<(), CaError> {
@@ -641,8 +662,8 @@ pub fn make_request(
     }
     let key = generate_key(spec, digest)?;
     let mut params = CertificateParams::default();
-    params.distinguished_name = subject.to_rcgen()?;
-    for s in sans {
+    params.distinguished_name = req.subject.to_rcgen()?;
+    for s in &req.sans {
         params.subject_alt_names.push(match s.parse() {
             Ok(ip) => SanType::IpAddress(ip),
             Err(_) => SanType::DnsName(
@@ -652,8 +673,8 @@ pub fn make_request(
             ),
         });
     }
-    params.key_usages = ku;
-    params.extended_key_usages = eku;
+    params.key_usages = req.ku.clone();
+    params.extended_key_usages = req.eku.clone();
     let csr = params.serialize_request(&key)?;
     files::write_atomic(key_path, key.serialize_pem().as_bytes(), SECRET)?;
     files::write_atomic(req_path, csr.pem()?.as_bytes(), PUBLIC)?;

@@ -140,7 +140,13 @@ impl Vpn {
                 0x80,
             ),
         };
-        pki::make_request(&key, &csr, &subject, &sans, ku, eku, self.spec, self.digest)?;
+        let rs = pki::RequestSpec {
+            subject,
+            sans,
+            ku,
+            eku,
+        };
+        pki::make_request(&key, &csr, &rs, self.spec, self.digest)?;
         let profile = Profile {
             days,
             ns_cert_type: Some(ns),

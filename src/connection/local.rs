@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
-use super::{sudo_wrap, Become, ConnectionError, ExecOutput};
+use super::sudo::{Exchange, Input, SudoCommand};
+use super::{Become, ConnectionError, ExecOutput};
 
 /// A local (or chroot) connection.
 pub(super) struct LocalConnection {
@@ -20,18 +21,17 @@ impl LocalConnection {
 
     pub(super) async fn exec(
         &self,
+        host: &str,
         script: &str,
         become_: Option<&Become>,
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, ConnectionError> {
-        let wrapped;
-        let script = match (become_, &self.chroot) {
-            (Some(b), None) => {
-                wrapped = sudo_wrap(script, b);
-                wrapped.as_str()
-            }
-            _ => script,
+        // In a chroot everything already runs as root: sudo is not used.
+        let sudo = match (become_, &self.chroot) {
+            (Some(b), None) => Some(SudoCommand::new(script, b)),
+            _ => None,
         };
+        let script = sudo.as_ref().map_or(script, |s| s.command.as_str());
         let mut cmd = match &self.chroot {
             Some(dir) => {
                 let mut c = Command::new("chroot");
@@ -44,7 +44,8 @@ impl LocalConnection {
                 c
             }
         };
-        cmd.stdin(if stdin.is_some() {
+        let handshake = become_.is_some_and(|b| b.password.is_some()) && sudo.is_some();
+        cmd.stdin(if stdin.is_some() || handshake {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -52,20 +53,49 @@ impl LocalConnection {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("LANG", "C")
-        .env("LC_ALL", "C");
+        .env("LC_ALL", "C")
+        .kill_on_drop(true);
         let mut child = cmd.spawn()?;
-        if let (Some(data), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            let data = data.to_vec();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        if let Some(mut pipe) = child.stdin.take() {
             tokio::spawn(async move {
-                let _ = pipe.write_all(&data).await;
+                while let Some(msg) = rx.recv().await {
+                    match msg {
+                        Input::Data(d) => {
+                            if pipe.write_all(&d).await.is_err() {
+                                break;
+                            }
+                        }
+                        Input::Eof => break,
+                    }
+                }
                 let _ = pipe.shutdown().await;
             });
         }
-        let out = child.wait_with_output().await?;
-        Ok(ExecOutput {
-            rc: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        let mut ex = Exchange::start(tx, stdin, sudo);
+        let (mut out, mut err) = match (child.stdout.take(), child.stderr.take()) {
+            (Some(o), Some(e)) => (o, e),
+            _ => return Err(std::io::Error::other("child pipes missing").into()),
+        };
+        let (mut obuf, mut ebuf) = (vec![0u8; 16384], vec![0u8; 16384]);
+        let (mut out_open, mut err_open) = (true, true);
+        while out_open || err_open {
+            tokio::select! {
+                n = out.read(&mut obuf), if out_open => match n? {
+                    0 => out_open = false,
+                    n => ex.stdout(&obuf[..n]),
+                },
+                n = err.read(&mut ebuf), if err_open => match n? {
+                    0 => err_open = false,
+                    n => ex.stderr(&ebuf[..n]),
+                },
+            }
+        }
+        let status = child.wait().await?;
+        ex.finish(status.code().unwrap_or(-1))
+            .map_err(|f| ConnectionError::Become {
+                host: host.to_string(),
+                msg: f.0,
+            })
     }
 }

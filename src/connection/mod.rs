@@ -4,6 +4,7 @@
 //! (optionally with privilege escalation and stdin), and read and write files. Modules build on
 //! these through [`crate::modules::Remote`], never on raw transport details.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -20,7 +21,7 @@ pub enum Transport {
 }
 
 /// Privilege escalation for one command (`sudo`/`become`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Become {
     /// Target user (default root).
     pub user: String,
@@ -28,8 +29,17 @@ pub struct Become {
     pub password: Option<String>,
 }
 
+impl std::fmt::Debug for Become {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Become")
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
 /// Everything needed to open a connection to one host.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ConnectSpec {
     /// Inventory name of the host.
     pub inventory_name: String,
@@ -47,8 +57,78 @@ pub struct ConnectSpec {
     pub password: Option<String>,
     /// Host key policy.
     pub host_key_checking: HostKeyChecking,
-    /// Connect timeout.
+    /// Connect timeout (TCP connect, handshake and each authentication step).
     pub timeout: Duration,
+    /// Passphrase for encrypted private key files. Never printed.
+    pub key_passphrase: Option<String>,
+    /// known_hosts file to check and extend (`None`: `~/.ssh/known_hosts`).
+    pub known_hosts: Option<PathBuf>,
+    /// ssh client configuration (`None`: `~/.ssh/config` when it exists).
+    pub ssh_config: Option<PathBuf>,
+    /// Which of `address`, `port`, `user` are fallbacks (nothing in the inventory, play or
+    /// command line set them), so that `~/.ssh/config`'s HostName, Port and User win.
+    pub fallbacks: Fallbacks,
+}
+
+/// Marks the fields of a [`ConnectSpec`] that hold fallback values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fallbacks {
+    /// `address` is just the inventory name (no `ansible_ssh_host`/`ansible_host`).
+    pub address: bool,
+    /// `port` is just 22 (no `ansible_ssh_port`/`ansible_port`).
+    pub port: bool,
+    /// `user` is just the local user (no `ansible_ssh_user`, `user:`/`remote_user:`, `-u`).
+    pub user: bool,
+}
+
+impl ConnectSpec {
+    /// A spec for `inventory_name` over `transport` with defaults: address = name, port 22,
+    /// the local user (all three marked as fallbacks), default keys, host key checking
+    /// `AcceptNew`, 10 s timeout.
+    pub fn new(inventory_name: &str, transport: Transport) -> Self {
+        Self {
+            inventory_name: inventory_name.to_string(),
+            transport,
+            address: inventory_name.to_string(),
+            port: 22,
+            user: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "root".into()),
+            private_keys: Vec::new(),
+            password: None,
+            host_key_checking: HostKeyChecking::AcceptNew,
+            timeout: Duration::from_secs(10),
+            key_passphrase: None,
+            known_hosts: None,
+            ssh_config: None,
+            fallbacks: Fallbacks {
+                address: true,
+                port: true,
+                user: true,
+            },
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |o: &Option<String>| o.as_ref().map(|_| "<hidden>");
+        f.debug_struct("ConnectSpec")
+            .field("inventory_name", &self.inventory_name)
+            .field("transport", &self.transport)
+            .field("address", &self.address)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("private_keys", &self.private_keys)
+            .field("password", &hidden(&self.password))
+            .field("host_key_checking", &self.host_key_checking)
+            .field("timeout", &self.timeout)
+            .field("key_passphrase", &hidden(&self.key_passphrase))
+            .field("known_hosts", &self.known_hosts)
+            .field("ssh_config", &self.ssh_config)
+            .field("fallbacks", &self.fallbacks)
+            .finish()
+    }
 }
 
 /// What to do with the server's host key.
@@ -84,10 +164,11 @@ impl ExecOutput {
     }
 }
 
-/// Why a connection or a transfer failed. All of these make the host *unreachable*.
+/// Why a connection or a transfer failed. All of these make the host *unreachable* (as in
+/// Ansible 1.2, where an incorrect sudo password did too).
 #[derive(Debug, Error)]
 pub enum ConnectionError {
-    /// TCP connect, handshake or timeout failure.
+    /// TCP connect, handshake or timeout failure: connection refused, no route, timed out.
     #[error("failed to connect to {host}: {msg}")]
     Connect { host: String, msg: String },
     /// Authentication was refused.
@@ -97,9 +178,13 @@ pub enum ConnectionError {
         user: String,
         msg: String,
     },
-    /// The host key did not match known_hosts.
-    #[error("host key for {host} does not match known_hosts ({msg}); refusing to connect")]
+    /// The host key is not accepted: it differs from known_hosts (`msg` names file:line), is
+    /// revoked, or is unknown under strict checking.
+    #[error("host key verification failed for {host}: {msg}; refusing to connect")]
     HostKey { host: String, msg: String },
+    /// sudo did not accept the password (or asked for one that was not given).
+    #[error("privilege escalation failed on {host}: {msg}")]
+    Become { host: String, msg: String },
     /// The channel or transport broke mid-command.
     #[error("connection to {host} lost: {msg}")]
     Lost { host: String, msg: String },
@@ -108,10 +193,13 @@ pub enum ConnectionError {
     Io(#[from] std::io::Error),
 }
 
+mod known_hosts;
 mod local;
+mod ssh;
+mod sudo;
 
-/// An open connection to one host. Cheap to share (`&Connection`) between concurrent commands:
-/// an SSH connection multiplexes channels.
+/// An open connection to one host. Cheap to share (`&Connection`, `Arc<Connection>`) between
+/// concurrent commands: an SSH connection multiplexes channels over one TCP connection.
 pub struct Connection {
     host: String,
     inner: Inner,
@@ -119,6 +207,7 @@ pub struct Connection {
 
 enum Inner {
     Local(local::LocalConnection),
+    Ssh(ssh::SshConnection),
 }
 
 impl Connection {
@@ -129,12 +218,7 @@ impl Connection {
             Transport::Chroot => Inner::Local(local::LocalConnection::new(Some(
                 spec.inventory_name.clone().into(),
             ))),
-            Transport::Ssh => {
-                return Err(ConnectionError::Connect {
-                    host: spec.inventory_name.clone(),
-                    msg: "ssh transport not implemented yet".into(),
-                })
-            }
+            Transport::Ssh => Inner::Ssh(ssh::SshConnection::open(spec).await?),
         };
         Ok(Connection {
             host: spec.inventory_name.clone(),
@@ -156,12 +240,17 @@ impl Connection {
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, ConnectionError> {
         match &self.inner {
-            Inner::Local(c) => c.exec(script, become_, stdin).await,
+            Inner::Local(c) => c.exec(&self.host, script, become_, stdin).await,
+            Inner::Ssh(c) => c.exec(script, become_, stdin).await,
         }
     }
 
-    /// Closes the connection.
-    pub async fn close(self) {}
+    /// Closes the connection (an SSH connection says goodbye to the server).
+    pub async fn close(self) {
+        if let Inner::Ssh(c) = self.inner {
+            c.close().await;
+        }
+    }
 }
 
 /// Quotes `s` for a POSIX shell (single quotes; embedded `'` as `'\''`).
@@ -185,22 +274,9 @@ pub fn shell_quote(s: &str) -> String {
     out
 }
 
-/// Wraps `script` so that it runs as `become_.user` through sudo (non-interactive when no
-/// password is set; with a password, sudo reads it from the first line of stdin).
+/// Wraps `script` so that it runs as `become_.user` through sudo: `sudo -n` without a password;
+/// with one, `sudo -S` with a unique prompt (`[flock-sudo-…]`) that [`Connection::exec`] answers
+/// on stdin. The password itself is never part of the command line.
 pub fn sudo_wrap(script: &str, become_: &Become) -> String {
-    let user = if become_.user.is_empty() {
-        "root"
-    } else {
-        &become_.user
-    };
-    let flags = if become_.password.is_some() {
-        "-S -p ''"
-    } else {
-        "-n"
-    };
-    format!(
-        "sudo -H {flags} -u {} /bin/sh -c {}",
-        shell_quote(user),
-        shell_quote(script)
-    )
+    sudo::SudoCommand::new(script, become_).command
 }

@@ -39,12 +39,19 @@ pub struct Reach {
 
 impl Reach {
     /// From a play's or task's `user`/`connection`/`sudo`/`become` keywords.
-    pub fn from_model(user: Option<&Value>, connection: Option<&str>, become_: &crate::playbook::Become) -> Reach {
+    pub fn from_model(
+        user: Option<&Value>,
+        connection: Option<&str>,
+        become_: &crate::playbook::Become,
+    ) -> Reach {
         let text = |v: &Value| crate::executor::results::text(v);
         Reach {
             user: user.map(text),
             connection: connection.map(str::to_string),
-            become_: become_.enabled.as_ref().map(crate::executor::results::truthy),
+            become_: become_
+                .enabled
+                .as_ref()
+                .map(crate::executor::results::truthy),
             become_user: become_.user.as_ref().map(text),
         }
     }
@@ -55,7 +62,10 @@ impl Reach {
             user: other.user.clone().or_else(|| self.user.clone()),
             connection: other.connection.clone().or_else(|| self.connection.clone()),
             become_: other.become_.or(self.become_),
-            become_user: other.become_user.clone().or_else(|| self.become_user.clone()),
+            become_user: other
+                .become_user
+                .clone()
+                .or_else(|| self.become_user.clone()),
         }
     }
 }
@@ -90,20 +100,32 @@ pub fn connect_spec(
         .or_else(|| reach.connection.clone())
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
-    let address = var_str(vars, &["ansible_ssh_host", "ansible_host"]).unwrap_or_else(|| host.to_string());
-    let port = var_str(vars, &["ansible_ssh_port", "ansible_port"]).and_then(|p| p.parse().ok()).unwrap_or(22);
+    let address =
+        var_str(vars, &["ansible_ssh_host", "ansible_host"]).unwrap_or_else(|| host.to_string());
+    let port = var_str(vars, &["ansible_ssh_port", "ansible_port"])
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(22);
     let user = var_str(vars, &["ansible_ssh_user", "ansible_user"])
         .or_else(|| reach.user.clone())
         .or_else(|| opts.user.clone())
         .unwrap_or_else(local_user);
     let mut private_keys: Vec<PathBuf> = Vec::new();
-    if let Some(k) = var_str(vars, &["ansible_ssh_private_key_file", "ansible_private_key_file"]) {
+    if let Some(k) = var_str(
+        vars,
+        &["ansible_ssh_private_key_file", "ansible_private_key_file"],
+    ) {
         private_keys.push(expand_home(&k));
     }
     if let Some(k) = &opts.private_key {
         private_keys.push(k.clone());
     }
-    let password = var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
+    // The 2013 `flock` script passed `--private-key=keys/<user>` from the current directory.
+    let toolkit_key = PathBuf::from("keys").join(&user);
+    if toolkit_key.is_file() {
+        private_keys.push(toolkit_key);
+    }
+    let password =
+        var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
     let host_key_checking = match opts.host_key_checking.as_deref() {
         Some("yes" | "true" | "strict") => HostKeyChecking::Strict,
         Some("accept-new") => HostKeyChecking::AcceptNew,
@@ -126,10 +148,18 @@ pub fn connect_spec(
 
 /// The privilege escalation for a task, if any.
 pub fn become_for(reach: &Reach, opts: &RunOptions, passwords: &Passwords) -> Option<Become> {
-    let user = reach.become_user.clone().or_else(|| opts.become_user.clone());
+    let user = reach
+        .become_user
+        .clone()
+        .or_else(|| opts.become_user.clone());
     let on = reach.become_.unwrap_or(opts.sudo || opts.become_)
-        || user.as_deref().is_some_and(|u| u != "root" && reach.become_.is_none() && (opts.sudo || opts.become_));
-    on.then(|| Become { user: user.unwrap_or_else(|| "root".into()), password: passwords.become_.clone() })
+        || user
+            .as_deref()
+            .is_some_and(|u| u != "root" && reach.become_.is_none() && (opts.sudo || opts.become_));
+    on.then(|| Become {
+        user: user.unwrap_or_else(|| "root".into()),
+        password: passwords.become_.clone(),
+    })
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -141,5 +171,7 @@ fn expand_home(p: &str) -> PathBuf {
 
 /// The local user's name (Ansible's default remote user).
 pub fn local_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "root".into())
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "root".into())
 }

@@ -21,7 +21,9 @@ pub fn split_free_form(s: &str) -> (Map, String) {
     let mut rest = String::with_capacity(s.len());
     let mut last = 0;
     for cap in option_re().captures_iter(s) {
-        let (Some(whole), Some(key), Some(val)) = (cap.get(0), cap.get(1), cap.get(2)) else { continue };
+        let (Some(whole), Some(key), Some(val)) = (cap.get(0), cap.get(1), cap.get(2)) else {
+            continue;
+        };
         rest.push_str(&s[last..whole.start()]);
         last = whole.end();
         let v = val.as_str();
@@ -42,7 +44,8 @@ mod tests {
 
     #[test]
     fn takes_out_options_anywhere() {
-        let (o, cmd) = split_free_form("creates=/etc/x /usr/bin/make install chdir=\"/opt/src dir\"");
+        let (o, cmd) =
+            split_free_form("creates=/etc/x /usr/bin/make install chdir=\"/opt/src dir\"");
         assert_eq!(cmd, "/usr/bin/make install");
         assert_eq!(o["creates"], "/etc/x");
         assert_eq!(o["chdir"], "/opt/src dir");

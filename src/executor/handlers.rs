@@ -16,12 +16,18 @@ impl Notified {
 
     /// `host` notified the handler at index `handler`.
     pub fn notify(&mut self, handler: usize, host: &str) {
-        self.by_handler.entry(handler).or_default().insert(host.to_string());
+        self.by_handler
+            .entry(handler)
+            .or_default()
+            .insert(host.to_string());
     }
 
     /// Takes the hosts that notified `handler` (in name order), clearing them.
     pub fn take(&mut self, handler: usize) -> Vec<String> {
-        self.by_handler.remove(&handler).map(|s| s.into_iter().collect()).unwrap_or_default()
+        self.by_handler
+            .remove(&handler)
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default()
     }
 
     /// Whether anything is pending.
@@ -53,7 +59,11 @@ mod tests {
         n.notify(1, "core-02");
         assert_eq!(n.take(1), vec!["core-01", "core-02"]);
         assert!(n.take(1).is_empty());
-        let names = vec![("H1".to_string(), vec![]), ("H2".to_string(), vec!["web".to_string()]), ("H1".to_string(), vec![])];
+        let names = vec![
+            ("H1".to_string(), vec![]),
+            ("H2".to_string(), vec!["web".to_string()]),
+            ("H1".to_string(), vec![]),
+        ];
         assert_eq!(matching_handlers("H1", &names), vec![0, 2]);
         assert_eq!(matching_handlers("web", &names), vec![1]);
     }

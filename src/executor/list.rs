@@ -19,7 +19,10 @@ pub fn list_modes(
         return Ok(None);
     }
     let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-    let filter = TagFilter::new(join(&opts.tags).as_deref(), join(&opts.skip_tags).as_deref());
+    let filter = TagFilter::new(
+        join(&opts.tags).as_deref(),
+        join(&opts.skip_tags).as_deref(),
+    );
     for book in books {
         if pb.syntax_check {
             print!("{}", list::syntax_check(book));
@@ -30,9 +33,14 @@ pub fn list_modes(
         }
         if pb.list_hosts {
             let select = |pattern: &str| {
-                inventory.select(pattern, opts.limit.as_deref(), dialect).map_err(|e| e.to_string())
+                inventory
+                    .select(pattern, opts.limit.as_deref(), dialect)
+                    .map_err(|e| e.to_string())
             };
-            print!("{}", list::list_hosts(book, &select).map_err(RunError::Msg)?);
+            print!(
+                "{}",
+                list::list_hosts(book, &select).map_err(RunError::Msg)?
+            );
         }
         if pb.list_tasks {
             print!("{}", list::list_tasks(book, &filter));

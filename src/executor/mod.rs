@@ -1,7 +1,20 @@
 //! The executor: runs plays on many hosts at once (linear strategy), loops, handlers, results.
 
+mod adhoc;
+mod connect;
 pub mod connections;
+mod freeform;
+mod handlers;
+mod hoststate;
+mod list;
+mod play;
 pub mod results;
+mod run;
+mod scope;
+mod task;
+mod varsfiles;
+
+pub use connect::Passwords;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,13 +52,65 @@ pub struct RunRequest {
 
 /// Runs a request; the exit code follows Ansible: 0 ok, 1 error before or during the run,
 /// 2 a host failed, 4 a host was unreachable.
-pub fn run(_req: RunRequest) -> ExitCode {
-    eprintln!("flock: the executor is not wired yet");
-    ExitCode::from(1)
+pub fn run(req: RunRequest) -> ExitCode {
+    run::run_blocking(req)
+}
+
+/// Why a run stopped before or between tasks (bad input, a fatal play-level problem).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A message already naming the file, line and column where input is involved.
+    #[error("{0}")]
+    Msg(String),
 }
 
 /// `flock ssh [user@]HOST`: an interactive SSH session to the host's inventory address.
-pub fn interactive_ssh(_target: &str, _opts: RunOptions) -> ExitCode {
-    eprintln!("flock ssh: not wired yet");
-    ExitCode::from(1)
+/// Replaces the process with OpenSSH's client (an interactive terminal is OpenSSH's job).
+pub fn interactive_ssh(target: &str, opts: RunOptions) -> ExitCode {
+    match ssh_argv(target, &opts) {
+        Ok(argv) => {
+            use std::os::unix::process::CommandExt;
+            let err = std::process::Command::new(&argv[0]).args(&argv[1..]).exec();
+            eprintln!("flock ssh: cannot run {}: {err}", argv[0]);
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("flock ssh: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The `ssh` command line reaching `[user@]HOST` at its inventory address, port and key.
+fn ssh_argv(target: &str, opts: &RunOptions) -> Result<Vec<String>, String> {
+    let (user, host) = match target.split_once('@') {
+        Some((u, h)) => (Some(u.to_string()).filter(|u| !u.is_empty()), h.to_string()),
+        None => (None, target.to_string()),
+    };
+    let inventory = crate::inventory::Inventory::locate_and_load(opts.inventory.as_deref())
+        .map_err(|e| e.to_string())?;
+    let vars = if inventory.hosts().iter().any(|h| *h == host) {
+        inventory.host_vars(&host)
+    } else {
+        crate::value::Map::new()
+    };
+    let reach = connect::Reach {
+        user,
+        ..Default::default()
+    };
+    let spec = connect::connect_spec(
+        &host,
+        &vars,
+        &reach,
+        opts,
+        &Passwords::default(),
+        crate::template::Dialect::Modern,
+    );
+    let mut argv = vec!["ssh".to_string(), "-p".into(), spec.port.to_string()];
+    for key in &spec.private_keys {
+        argv.push("-i".into());
+        argv.push(key.display().to_string());
+    }
+    argv.push(format!("{}@{}", spec.user, spec.address));
+    Ok(argv)
 }

@@ -40,6 +40,12 @@ pub struct Runner {
     /// Static `vars_files` of each play (pass 1), by play position.
     pub(crate) static_vars: std::collections::HashMap<*const Play, Map>,
     pub(crate) adhoc: bool,
+    /// `-e` variables (highest precedence; also used for play-level names).
+    pub(crate) extra_vars: Map,
+    /// The hosts of the play being run (`play_hosts`).
+    pub(crate) play_hosts: Vec<String>,
+    /// The directory of the playbook being run (`playbook_dir`).
+    pub(crate) playbook_dir: Option<std::path::PathBuf>,
 }
 
 /// How a play ended.
@@ -57,11 +63,15 @@ impl Runner {
         dialect: Dialect,
         inventory: Inventory,
         store: VarStore,
+        extra_vars: Map,
         passwords: Passwords,
     ) -> Self {
         let output = Output::stdout(dialect, opts.verbose);
         let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-        let tag_filter = TagFilter::new(join(&opts.tags).as_deref(), join(&opts.skip_tags).as_deref());
+        let tag_filter = TagFilter::new(
+            join(&opts.tags).as_deref(),
+            join(&opts.skip_tags).as_deref(),
+        );
         Self {
             tag_filter,
             static_vars: std::collections::HashMap::new(),
@@ -78,6 +88,9 @@ impl Runner {
             passwords,
             gathered: HashSet::new(),
             adhoc: false,
+            extra_vars,
+            play_hosts: Vec::new(),
+            playbook_dir: None,
         }
     }
 
@@ -96,6 +109,7 @@ impl Runner {
 
     /// Runs every play of the playbook, then prints the recap.
     pub async fn run_playbook(&mut self, playbook: &Playbook) -> Result<(), RunError> {
+        self.playbook_dir = playbook.path.parent().map(std::path::Path::to_path_buf);
         for play in &playbook.plays {
             if let PlayEnd::Abort = self.run_play(play).await? {
                 self.output.emit(&Event::AllHostsFailed);
@@ -109,7 +123,9 @@ impl Runner {
     /// Prints the recap (playbooks) and returns Ansible's exit code.
     pub fn finish(&mut self) -> u8 {
         if !self.adhoc {
-            self.output.emit(&Event::Recap { stats: self.states.stats().clone() });
+            self.output.emit(&Event::Recap {
+                stats: self.states.stats().clone(),
+            });
         }
         if self.states.any_unreachable() {
             4
@@ -135,7 +151,9 @@ impl Runner {
             .filter(|h| self.states.alive(h))
             .collect();
         if !self.adhoc {
-            self.output.emit(&Event::PlayStart { name: play.display_name().to_string() });
+            self.output.emit(&Event::PlayStart {
+                name: play.display_name().to_string(),
+            });
         }
         if hosts.is_empty() {
             if !self.adhoc {
@@ -146,6 +164,7 @@ impl Runner {
         if !self.play_has_selected_tasks(play) {
             return Ok(PlayEnd::Done);
         }
+        self.play_hosts = hosts.clone();
         for h in &hosts {
             self.states.touch(h);
             self.store.enter_host(h);
@@ -154,29 +173,42 @@ impl Runner {
         if play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc {
             self.gather_facts(play, &hosts, &reach).await;
         }
-        let alive: Vec<String> = hosts.iter().filter(|h| self.states.alive(h)).cloned().collect();
+        let alive: Vec<String> = hosts
+            .iter()
+            .filter(|h| self.states.alive(h))
+            .cloned()
+            .collect();
         varsfiles::host_pass(self, play, &alive)?;
         let batches = serial_batches(&alive, play.serial.as_ref());
         for batch in batches {
             let mut notified = Notified::new();
             let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
             for tasks in sections {
-                if let PlayEnd::Abort = self.run_tasks(play, tasks, &batch, &reach, &mut notified).await? {
+                if let PlayEnd::Abort = self
+                    .run_tasks(play, tasks, &batch, &reach, &mut notified)
+                    .await?
+                {
                     return Ok(PlayEnd::Abort);
                 }
-                self.flush_handlers(play, &batch, &reach, &mut notified).await?;
+                self.flush_handlers(play, &batch, &reach, &mut notified)
+                    .await?;
             }
         }
         Ok(PlayEnd::Done)
     }
 
     fn play_pattern(&self, play: &Play) -> String {
-        if self.dialect != Dialect::Legacy12 || !play.hosts.contains('$') && !play.hosts.contains("{{") {
+        if self.dialect != Dialect::Legacy12
+            || !play.hosts.contains('$') && !play.hosts.contains("{{")
+        {
             return play.hosts.clone();
         }
         let vars = self.play_vars_only(play);
         let ctx = self.templar_ctx(&vars, &play.basedir, None);
-        match self.templar.template_value(&Value::String(play.hosts.clone()), &ctx) {
+        match self
+            .templar
+            .template_value(&Value::String(play.hosts.clone()), &ctx)
+        {
             Ok(Value::String(s)) => s,
             _ => play.hosts.clone(),
         }
@@ -201,7 +233,11 @@ impl Runner {
 
     async fn gather_facts(&mut self, play: &Play, hosts: &[String], reach: &Reach) {
         let todo: Vec<String> = match self.dialect {
-            Dialect::Legacy12 => hosts.iter().filter(|h| !self.gathered.contains(*h)).cloned().collect(),
+            Dialect::Legacy12 => hosts
+                .iter()
+                .filter(|h| !self.gathered.contains(*h))
+                .cloned()
+                .collect(),
             Dialect::Modern => hosts.to_vec(),
         };
         if todo.is_empty() {
@@ -221,7 +257,12 @@ impl Runner {
                 Ok(facts) => {
                     self.store.set_facts(&host, facts);
                     self.gathered.insert(host.clone());
-                    self.output.emit(&Event::HostResult { host: host.clone(), status: Status::Ok, item: None, result: Map::new() });
+                    self.output.emit(&Event::HostResult {
+                        host: host.clone(),
+                        status: Status::Ok,
+                        item: None,
+                        result: Map::new(),
+                    });
                     self.states.record(&host, Status::Ok);
                 }
                 Err(msg) => self.host_unreachable(&host, &msg),
@@ -232,7 +273,12 @@ impl Runner {
     fn host_unreachable(&mut self, host: &str, msg: &str) {
         let mut m = Map::new();
         m.insert("msg".into(), Value::String(msg.to_string()));
-        self.output.emit(&Event::HostResult { host: host.to_string(), status: Status::Unreachable, item: None, result: m });
+        self.output.emit(&Event::HostResult {
+            host: host.to_string(),
+            status: Status::Unreachable,
+            item: None,
+            result: m,
+        });
         self.states.record(host, Status::Unreachable);
         self.pool.forget(host);
     }
@@ -262,7 +308,11 @@ impl Runner {
                 }
                 continue;
             }
-            let hosts: Vec<String> = batch.iter().filter(|h| self.states.alive(h)).cloned().collect();
+            let hosts: Vec<String> = batch
+                .iter()
+                .filter(|h| self.states.alive(h))
+                .cloned()
+                .collect();
             if hosts.is_empty() {
                 return Ok(PlayEnd::Abort);
             }
@@ -273,13 +323,18 @@ impl Runner {
             if self.pb.step && !confirm_step(&task.display_name()) {
                 continue;
             }
-            self.run_one_task(play, task, &hosts, reach, Some(notified), false).await?;
+            self.run_one_task(play, task, &hosts, reach, Some(notified), false)
+                .await?;
             let fatal = play.any_errors_fatal.as_ref().map(truthy).unwrap_or(false)
                 || task.any_errors_fatal.as_ref().map(truthy).unwrap_or(false);
             if fatal && hosts.iter().any(|h| !self.states.alive(h)) {
                 return Ok(PlayEnd::Abort);
             }
-            if let Some(pct) = play.max_fail_percentage.as_ref().and_then(|v| crate::template::python_str(v).parse::<f64>().ok()) {
+            if let Some(pct) = play
+                .max_fail_percentage
+                .as_ref()
+                .and_then(|v| crate::template::python_str(v).parse::<f64>().ok())
+            {
                 let failed = hosts.iter().filter(|h| !self.states.alive(h)).count();
                 if (failed as f64) * 100.0 / (hosts.len() as f64) > pct {
                     return Ok(PlayEnd::Abort);
@@ -302,9 +357,17 @@ impl Runner {
         reach: &Reach,
         notified: &mut Notified,
     ) -> Result<PlayEnd, RunError> {
-        let entered: Vec<String> = batch.iter().filter(|h| self.states.alive(h)).cloned().collect();
+        let entered: Vec<String> = batch
+            .iter()
+            .filter(|h| self.states.alive(h))
+            .cloned()
+            .collect();
         let end = Box::pin(self.run_tasks(play, &block.block, &entered, reach, notified)).await?;
-        let failed: Vec<String> = entered.iter().filter(|h| !self.states.alive(h)).cloned().collect();
+        let failed: Vec<String> = entered
+            .iter()
+            .filter(|h| !self.states.alive(h))
+            .cloned()
+            .collect();
         if !failed.is_empty() && !block.rescue.is_empty() {
             for h in &failed {
                 self.states.rescue(h);
@@ -334,12 +397,16 @@ impl Runner {
             return Ok(());
         }
         for (idx, handler) in play.handlers.iter().enumerate() {
-            let hosts: Vec<String> =
-                notified.take(idx).into_iter().filter(|h| batch.contains(h) && self.states.alive(h)).collect();
+            let hosts: Vec<String> = notified
+                .take(idx)
+                .into_iter()
+                .filter(|h| batch.contains(h) && self.states.alive(h))
+                .collect();
             if hosts.is_empty() {
                 continue;
             }
-            self.run_one_task(play, handler, &hosts, reach, None, true).await?;
+            self.run_one_task(play, handler, &hosts, reach, None, true)
+                .await?;
         }
         Ok(())
     }
@@ -374,7 +441,13 @@ impl Runner {
         let handler_names = self.handler_names(play);
         let mut notified = notified;
         for (host, outcome) in outcomes {
-            self.apply_outcome(task, &host, outcome, &handler_names, notified.as_deref_mut())?;
+            self.apply_outcome(
+                task,
+                &host,
+                outcome,
+                &handler_names,
+                notified.as_deref_mut(),
+            )?;
         }
         if self.dialect == Dialect::Legacy12 {
             for h in hosts {
@@ -391,7 +464,10 @@ impl Runner {
         }
         let vars = self.play_vars_only(play);
         let ctx = self.templar_ctx(&vars, &task.basedir, None);
-        match self.templar.template_value(&Value::String(raw.clone()), &ctx) {
+        match self
+            .templar
+            .template_value(&Value::String(raw.clone()), &ctx)
+        {
             Ok(Value::String(s)) => s,
             _ => raw,
         }
@@ -404,7 +480,10 @@ impl Runner {
                 let vars = self.play_vars_only(play);
                 let ctx = self.templar_ctx(&vars, &h.basedir, None);
                 let raw = h.display_name();
-                let name = match self.templar.template_value(&Value::String(raw.clone()), &ctx) {
+                let name = match self
+                    .templar
+                    .template_value(&Value::String(raw.clone()), &ctx)
+                {
                     Ok(Value::String(s)) => s,
                     _ => raw,
                 };
@@ -421,7 +500,12 @@ impl Runner {
         handler_names: &[(String, Vec<String>)],
         notified: Option<&mut Notified>,
     ) -> Result<(), RunError> {
-        for ItemLine { status, item, result } in &outcome.lines {
+        for ItemLine {
+            status,
+            item,
+            result,
+        } in &outcome.lines
+        {
             let mut shown = result.clone();
             shown.retain(|k, _| !k.starts_with("_flock") || k == "_flock_show");
             if self.adhoc {
@@ -436,7 +520,10 @@ impl Runner {
             }
         }
         for d in &outcome.diffs {
-            self.output.emit(&Event::Diff { host: host.to_string(), text: d.clone() });
+            self.output.emit(&Event::Diff {
+                host: host.to_string(),
+                text: d.clone(),
+            });
         }
         for w in &outcome.warnings {
             self.output.emit(&Event::Warning(w.clone()));
@@ -452,7 +539,8 @@ impl Runner {
             self.states.add_changed(host);
         }
         if let Some(name) = &task.register {
-            self.store.register(host, name, register_value(&outcome.result));
+            self.store
+                .register(host, name, register_value(&outcome.result));
         }
         if let Some(Value::Object(facts)) = outcome.result.get("ansible_facts") {
             self.store.set_facts(host, facts.clone());
@@ -460,12 +548,16 @@ impl Runner {
         for group in &outcome.add_groups {
             self.inventory.add_group_member(group, host);
         }
-        if matches!(status, Status::Changed) || (status == Status::Ignored && is_changed(&outcome.result)) {
+        if matches!(status, Status::Changed)
+            || (status == Status::Ignored && is_changed(&outcome.result))
+        {
             if let Some(n) = notified {
                 for name in &outcome.notify {
                     let idx = matching_handlers(name, handler_names);
                     if idx.is_empty() {
-                        return Err(RunError::Msg(format!("change handler ({name}) is not defined")));
+                        return Err(RunError::Msg(format!(
+                            "change handler ({name}) is not defined"
+                        )));
                     }
                     for i in idx {
                         n.notify(i, host);
@@ -489,7 +581,10 @@ impl Runner {
         host: &str,
         vars: &Map,
         reach: &Reach,
-    ) -> (crate::connection::ConnectSpec, Option<crate::connection::Become>) {
+    ) -> (
+        crate::connection::ConnectSpec,
+        Option<crate::connection::Become>,
+    ) {
         (
             connect_spec(host, vars, reach, &self.opts, &self.passwords, self.dialect),
             become_for(reach, &self.opts, &self.passwords),
@@ -499,7 +594,11 @@ impl Runner {
 
 /// The play's connection settings.
 fn play_reach(play: &Play) -> Reach {
-    Reach::from_model(play.remote_user.as_ref(), play.connection.as_deref(), &play.become_)
+    Reach::from_model(
+        play.remote_user.as_ref(),
+        play.connection.as_deref(),
+        &play.become_,
+    )
 }
 
 /// Splits hosts into `serial:` batches (a number or a percentage; absent = one batch).
@@ -539,6 +638,9 @@ mod tests {
         let hosts: Vec<String> = (1..=5).map(|i| format!("h{i}")).collect();
         assert_eq!(serial_batches(&hosts, Some(&Value::from(2))).len(), 3);
         assert_eq!(serial_batches(&hosts, None).len(), 1);
-        assert_eq!(serial_batches(&hosts, Some(&Value::String("40%".into()))).len(), 3);
+        assert_eq!(
+            serial_batches(&hosts, Some(&Value::String("40%".into()))).len(),
+            3
+        );
     }
 }

@@ -14,23 +14,33 @@ use crate::vars::VarStore;
 
 /// Runs a request to its exit code.
 pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
-    let inventory = Inventory::locate_and_load(req.opts.inventory.as_deref()).map_err(|e| RunError::Msg(e.to_string()))?;
-    let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars).map_err(|e| RunError::Msg(e.to_string()))?;
+    let inventory = Inventory::locate_and_load(req.opts.inventory.as_deref())
+        .map_err(|e| RunError::Msg(e.to_string()))?;
+    let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars)
+        .map_err(|e| RunError::Msg(e.to_string()))?;
     let forced = forced_dialect(&req.opts)?;
     match req.kind {
         RunKind::Playbooks(paths) => {
             let mut books = Vec::new();
             for p in &paths {
-                let opts = LoadOptions { dialect: forced, ..LoadOptions::default() };
+                let opts = LoadOptions {
+                    dialect: forced,
+                    ..LoadOptions::default()
+                };
                 books.push(Playbook::load(p, &opts).map_err(|e| RunError::Msg(e.to_string()))?);
             }
-            let dialect = forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
-            if let Some(code) = super::list::list_modes(&req.pb, &books, &inventory, &req.opts, dialect)? {
+            let dialect =
+                forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
+            if let Some(code) =
+                super::list::list_modes(&req.pb, &books, &inventory, &req.opts, dialect)?
+            {
                 return Ok(code);
             }
             let passwords = ask_passwords(&req.opts)?;
-            let store = VarStore::new(&inventory, extra, dialect);
-            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            let store = VarStore::new(&inventory, extra.clone(), dialect);
+            let mut runner = Runner::new(
+                req.opts, req.pb, dialect, inventory, store, extra, passwords,
+            );
             for book in &books {
                 runner.prepare(book)?;
             }
@@ -43,19 +53,29 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             }
             Ok(code)
         }
-        RunKind::Adhoc { pattern, module, args, list_hosts } => {
+        RunKind::Adhoc {
+            pattern,
+            module,
+            args,
+            list_hosts,
+        } => {
             let dialect = forced.unwrap_or(Dialect::Modern);
             if list_hosts {
-                let hosts = inventory.select(&pattern, req.opts.limit.as_deref(), dialect).map_err(|e| RunError::Msg(e.to_string()))?;
+                let hosts = inventory
+                    .select(&pattern, req.opts.limit.as_deref(), dialect)
+                    .map_err(|e| RunError::Msg(e.to_string()))?;
                 for h in hosts {
                     println!("    {h}");
                 }
                 return Ok(0);
             }
-            let book = Playbook::adhoc(&pattern, &module, &args).map_err(|e| RunError::Msg(e.to_string()))?;
+            let book = super::adhoc::adhoc_playbook(&pattern, &module, &args, dialect)
+                .map_err(RunError::Msg)?;
             let passwords = ask_passwords(&req.opts)?;
-            let store = VarStore::new(&inventory, extra, dialect);
-            let mut runner = Runner::new(req.opts, req.pb, dialect, inventory, store, passwords);
+            let store = VarStore::new(&inventory, extra.clone(), dialect);
+            let mut runner = Runner::new(
+                req.opts, req.pb, dialect, inventory, store, extra, passwords,
+            );
             runner.adhoc = true;
             runner.prepare(&book)?;
             runner.run_playbook(&book).await?;
@@ -69,7 +89,9 @@ fn forced_dialect(opts: &RunOptions) -> Result<Option<Dialect>, RunError> {
         None => Ok(None),
         Some("1.2" | "legacy" | "legacy12") => Ok(Some(Dialect::Legacy12)),
         Some("modern" | "2" | "latest") => Ok(Some(Dialect::Modern)),
-        Some(other) => Err(RunError::Msg(format!("--dialect: expected 1.2 or modern, got {other:?}"))),
+        Some(other) => Err(RunError::Msg(format!(
+            "--dialect: expected 1.2 or modern, got {other:?}"
+        ))),
     }
 }
 
@@ -79,14 +101,21 @@ fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
     if let Some(var) = &opts.pass_env {
         p.ssh = std::env::var(var).ok();
     } else if opts.ask_pass {
-        p.ssh = Some(rpassword::prompt_password("SSH password: ").map_err(|e| RunError::Msg(format!("cannot read the SSH password: {e}")))?);
+        p.ssh = Some(
+            rpassword::prompt_password("SSH password: ")
+                .map_err(|e| RunError::Msg(format!("cannot read the SSH password: {e}")))?,
+        );
     }
     if let Some(var) = &opts.become_pass_env {
         p.become_ = std::env::var(var).ok();
     } else if opts.ask_become_pass {
         let answer = rpassword::prompt_password("sudo password [defaults to SSH password]: ")
             .map_err(|e| RunError::Msg(format!("cannot read the sudo password: {e}")))?;
-        p.become_ = if answer.is_empty() { p.ssh.clone() } else { Some(answer) };
+        p.become_ = if answer.is_empty() {
+            p.ssh.clone()
+        } else {
+            Some(answer)
+        };
     }
     Ok(p)
 }
@@ -95,9 +124,15 @@ fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
 /// falling back to the current directory.
 fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) {
     let Some(first) = paths.first() else { return };
-    let stem = first.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "playbook".into());
+    let stem = first
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "playbook".into());
     let body = hosts.iter().map(|h| format!("{h}\n")).collect::<String>();
-    let dir = first.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = first
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let path = dir.join(format!("{stem}.retry"));
     if std::fs::write(&path, &body).is_ok() {
         println!("\nto retry, use: --limit @{}", path.display());
@@ -106,7 +141,11 @@ fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) {
 
 /// Builds the runtime and runs the request.
 pub fn run_blocking(req: RunRequest) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ERROR: cannot start the runtime: {e}");

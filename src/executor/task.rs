@@ -8,10 +8,12 @@ use super::connect::Reach;
 use super::freeform::split_free_form;
 use super::play::Runner;
 use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
-use crate::modules::{self, args::parse_kv, ModuleArgs, ModuleContext, ModuleError, Remote, TemplateRenderer};
+use crate::modules::{
+    self, args::parse_kv, ModuleArgs, ModuleContext, ModuleError, Remote, TemplateRenderer,
+};
 use crate::output::Status;
-use crate::playbook::{Condition, ConditionKind, LoopKind, Play, Task};
-use crate::template::{Dialect, HostVarsLookup, TemplateContext, Templar};
+use crate::playbook::{ConditionKind, LoopKind, Play, Task};
+use crate::template::{Dialect, HostVarsLookup, Templar, TemplateContext};
 use crate::value::{Map, Value};
 
 /// One line of output for a host: the whole task, or one loop item.
@@ -52,7 +54,13 @@ struct ItemResult {
 
 impl ItemResult {
     fn new(status: Status, result: Map) -> Self {
-        Self { status, result, diffs: Vec::new(), warnings: Vec::new(), add_groups: Vec::new() }
+        Self {
+            status,
+            result,
+            diffs: Vec::new(),
+            warnings: Vec::new(),
+            add_groups: Vec::new(),
+        }
     }
     fn msg(status: Status, msg: impl Into<String>) -> Self {
         let mut m = Map::new();
@@ -88,8 +96,16 @@ struct FileRenderer<'a> {
 
 impl TemplateRenderer for FileRenderer<'_> {
     fn render_file(&self, path: &Path) -> Result<String, String> {
-        let ctx = TemplateContext::new(self.vars, self.basedir, self.dialect, Some(self.hostvars.clone()));
-        let rendered = self.templar.render_file(path, &ctx).map_err(|e| e.to_string())?;
+        let ctx = TemplateContext::new(
+            self.vars,
+            self.basedir,
+            self.dialect,
+            Some(self.hostvars.clone()),
+        );
+        let rendered = self
+            .templar
+            .render_file(path, &ctx)
+            .map_err(|e| e.to_string())?;
         if let Ok(mut w) = self.warnings.lock() {
             w.extend(rendered.warnings.iter().map(|w| w.to_string()));
         }
@@ -101,7 +117,12 @@ impl<'r> TaskRunner<'r> {
     /// A runner for `play` with a fresh `hostvars` snapshot.
     pub fn new(r: &'r Runner, play: &'r Play, reach: &'r Reach) -> Self {
         let hostvars: Arc<dyn HostVarsLookup> = r.store.hostvars_snapshot();
-        Self { r, play, reach, hostvars }
+        Self {
+            r,
+            play,
+            reach,
+            hostvars,
+        }
     }
 
     fn dialect(&self) -> Dialect {
@@ -118,7 +139,8 @@ impl<'r> TaskRunner<'r> {
         let (spec, become_) = self.r.reach_host(host, &vars, self.reach);
         let conn = self.r.pool.get(&spec).await.map_err(|e| e.to_string())?;
         let module = modules::lookup("setup").ok_or("the setup module is missing")?;
-        let args = ModuleArgs::validate(module.spec(), &Map::new(), None).map_err(|e| e.to_string())?;
+        let args =
+            ModuleArgs::validate(module.spec(), &Map::new(), None).map_err(|e| e.to_string())?;
         let renderer = FileRenderer {
             templar: &self.r.templar,
             vars: &vars,
@@ -182,9 +204,14 @@ impl<'r> TaskRunner<'r> {
             .unwrap_or("item")
             .to_string();
         if self.collapses(task, &items) {
-            let joined: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let joined: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
             let item = Value::String(joined.join(","));
-            let mut r = self.run_item(task, host, &vars, &reach, Some((&loop_var, item.clone()))).await;
+            let mut r = self
+                .run_item(task, host, &vars, &reach, Some((&loop_var, item.clone())))
+                .await;
             let label = joined.join(",");
             let mut out = single_outcome_with_item(&mut r, Some(label));
             out.notify = notify;
@@ -198,12 +225,18 @@ impl<'r> TaskRunner<'r> {
         let mut unreachable = None;
         for item in items {
             let label = item_label(&item);
-            let mut r = self.run_item(task, host, &vars, &reach, Some((&loop_var, item.clone()))).await;
+            let mut r = self
+                .run_item(task, host, &vars, &reach, Some((&loop_var, item.clone())))
+                .await;
             r.result.insert(loop_var.clone(), item);
             diffs.append(&mut r.diffs);
             warnings.append(&mut r.warnings);
             add_groups.append(&mut r.add_groups);
-            lines.push(ItemLine { status: r.status, item: Some(label), result: r.result.clone() });
+            lines.push(ItemLine {
+                status: r.status,
+                item: Some(label),
+                result: r.result.clone(),
+            });
             if r.status == Status::Unreachable {
                 unreachable = Some(r.result.clone());
                 break;
@@ -211,18 +244,36 @@ impl<'r> TaskRunner<'r> {
             results.push(r.result);
         }
         if let Some(result) = unreachable {
-            return HostOutcome { status: Status::Unreachable, lines, result, diffs, warnings, notify, add_groups };
+            return HostOutcome {
+                status: Status::Unreachable,
+                lines,
+                result,
+                diffs,
+                warnings,
+                notify,
+                add_groups,
+            };
         }
         let result = aggregate_items(results);
         let status = self.final_status(task, &result, &vars);
-        HostOutcome { status, lines, result, diffs, warnings, notify, add_groups }
+        HostOutcome {
+            status,
+            lines,
+            result,
+            diffs,
+            warnings,
+            notify,
+            add_groups,
+        }
     }
 
     /// yum/apt with string items run once with the items joined by commas (spec 10.3; 1.2 and
     /// modern Ansible up to 2.11 squashed these).
     fn collapses(&self, task: &Task, items: &[Value]) -> bool {
-        matches!(task.module.as_str(), "yum" | "apt" | "pkgng" | "dnf" | "package")
-            && self.dialect() == Dialect::Legacy12
+        matches!(
+            task.module.as_str(),
+            "yum" | "apt" | "pkgng" | "dnf" | "package"
+        ) && self.dialect() == Dialect::Legacy12
             && items.iter().all(Value::is_string)
     }
 
@@ -230,9 +281,15 @@ impl<'r> TaskRunner<'r> {
         let ctx = self.ctx(vars, &task.basedir);
         task.notify
             .iter()
-            .map(|n| match self.r.templar.template_value(&Value::String(n.clone()), &ctx) {
-                Ok(Value::String(s)) => s,
-                _ => n.clone(),
+            .map(|n| {
+                match self
+                    .r
+                    .templar
+                    .template_value(&Value::String(n.clone()), &ctx)
+                {
+                    Ok(Value::String(s)) => s,
+                    _ => n.clone(),
+                }
             })
             .collect()
     }
@@ -268,7 +325,7 @@ impl<'r> TaskRunner<'r> {
         };
         let ctx = self.ctx(vars, &task.basedir);
         for cond in &task.when {
-            match self.r.templar.eval_condition(cond, &ctx) {
+            match self.r.templar.eval_condition(cond.kind, &cond.expr, &ctx) {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut m = Map::new();
@@ -283,10 +340,14 @@ impl<'r> TaskRunner<'r> {
             Ok(a) => a,
             Err(msg) => return self.controller_failure(msg),
         };
-        if let Some(r) = self.controller_action(task, host, vars, &ctx, &args_map, free_form.as_deref()) {
+        if let Some(r) =
+            self.controller_action(task, host, vars, &ctx, &args_map, free_form.as_deref())
+        {
             return self.finish_item(task, r, vars);
         }
-        let r = self.run_module(task, host, vars, reach, args_map, free_form).await;
+        let r = self
+            .run_module(task, host, vars, reach, args_map, free_form)
+            .await;
         self.finish_item(task, r, vars)
     }
 
@@ -302,7 +363,7 @@ impl<'r> TaskRunner<'r> {
             }
             let ctx = self.ctx(&v, &task.basedir);
             if let Some(c) = &task.changed_when {
-                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                match self.r.templar.eval_condition(ConditionKind::When, c, &ctx) {
                     Ok(b) => {
                         r.result.insert("changed".into(), Value::Bool(b));
                     }
@@ -310,7 +371,7 @@ impl<'r> TaskRunner<'r> {
                 }
             }
             if let Some(c) = &task.failed_when {
-                match self.r.templar.eval_condition(&when_condition(c, task), &ctx) {
+                match self.r.templar.eval_condition(ConditionKind::When, c, &ctx) {
                     Ok(b) => {
                         r.result.insert("failed".into(), Value::Bool(b));
                         if !b {
@@ -351,7 +412,11 @@ impl<'r> TaskRunner<'r> {
         match &task.ignore_errors {
             Some(Value::String(s)) if s.contains("{{") || s.contains('$') => {
                 let ctx = self.ctx(vars, &task.basedir);
-                self.r.templar.template_value(&Value::String(s.clone()), &ctx).map(|v| truthy(&v)).unwrap_or(false)
+                self.r
+                    .templar
+                    .template_value(&Value::String(s.clone()), &ctx)
+                    .map(|v| truthy(&v))
+                    .unwrap_or(false)
             }
             Some(v) => truthy(v),
             None => false,
@@ -360,7 +425,11 @@ impl<'r> TaskRunner<'r> {
 
     /// Templates the task's arguments and splits them into options and the free-form part: the
     /// `k=v` string first (templated as a whole, then split, as 1.2 did), the mapping over it.
-    fn template_args(&self, task: &Task, ctx: &TemplateContext<'_>) -> Result<(Map, Option<String>), String> {
+    fn template_args(
+        &self,
+        task: &Task,
+        ctx: &TemplateContext<'_>,
+    ) -> Result<(Map, Option<String>), String> {
         let free_form_module = is_free_form(&task.module);
         let mut map = Map::new();
         let mut free = None;
@@ -396,7 +465,13 @@ impl<'r> TaskRunner<'r> {
                 }
             }
         }
-        let raw_params = map.remove("_raw_params").or_else(|| if free_form_module { map.remove("cmd") } else { None });
+        let raw_params = map.remove("_raw_params").or_else(|| {
+            if free_form_module {
+                map.remove("cmd")
+            } else {
+                None
+            }
+        });
         if let Some(v) = raw_params {
             let text = crate::executor::results::text(&v);
             if free_form_module {
@@ -426,7 +501,10 @@ impl<'r> TaskRunner<'r> {
         m.insert("changed".into(), Value::Bool(false));
         let r = match task.module.as_str() {
             "group_by" => {
-                let key = args.get("key").map(crate::template::python_str).unwrap_or_default();
+                let key = args
+                    .get("key")
+                    .map(crate::template::python_str)
+                    .unwrap_or_default();
                 let group = key.replace(' ', "-");
                 let already = self.r.inventory.groups_of(host).iter().any(|g| *g == group);
                 m.insert("changed".into(), Value::Bool(!already));
@@ -461,14 +539,23 @@ impl<'r> TaskRunner<'r> {
             }
             "meta" => ItemResult::new(Status::Ok, m),
             "fail" => {
-                let msg = args.get("msg").map(crate::template::python_str).unwrap_or_else(|| "Failed as requested from task".into());
+                let msg = args
+                    .get("msg")
+                    .map(crate::template::python_str)
+                    .unwrap_or_else(|| "Failed as requested from task".into());
                 ItemResult::msg(Status::Failed, msg)
             }
             "debug" => self.debug(args, free_form, ctx),
             "assert" => self.assert(args, ctx),
             "pause" => {
-                let secs = args.get("seconds").map(crate::template::python_str).and_then(|s| s.parse::<u64>().ok());
-                let mins = args.get("minutes").map(crate::template::python_str).and_then(|s| s.parse::<u64>().ok());
+                let secs = args
+                    .get("seconds")
+                    .map(crate::template::python_str)
+                    .and_then(|s| s.parse::<u64>().ok());
+                let mins = args
+                    .get("minutes")
+                    .map(crate::template::python_str)
+                    .and_then(|s| s.parse::<u64>().ok());
                 let total = secs.unwrap_or(0) + mins.unwrap_or(0) * 60;
                 std::thread::sleep(std::time::Duration::from_secs(total.min(3600)));
                 ItemResult::new(Status::Ok, m)
@@ -482,8 +569,8 @@ impl<'r> TaskRunner<'r> {
     fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
         let mut m = Map::new();
         if let Some(var) = args.get("var").and_then(Value::as_str) {
-            let expr = format!("{{{{ {var} }}}}");
-            let v = self.r.templar.eval_expression(var, ctx).unwrap_or_else(|_| Value::String(expr));
+            let expr = Value::String(format!("{{{{ {var} }}}}"));
+            let v = self.r.templar.template_value(&expr, ctx).unwrap_or(expr);
             m.insert(var.to_string(), v);
         } else {
             let msg = args
@@ -508,8 +595,11 @@ impl<'r> TaskRunner<'r> {
             None => return ItemResult::msg(Status::Failed, "missing required arguments: that"),
         };
         for cond in &that {
-            let c = Condition { kind: ConditionKind::When, expr: Value::String(cond.clone()), pos: ctx_pos(ctx) };
-            match self.r.templar.eval_condition(&c, ctx) {
+            match self.r.templar.eval_condition(
+                ConditionKind::When,
+                &Value::String(cond.clone()),
+                ctx,
+            ) {
                 Ok(true) => {}
                 Ok(false) => {
                     let msg = args
@@ -518,7 +608,8 @@ impl<'r> TaskRunner<'r> {
                         .map(crate::template::python_str)
                         .unwrap_or_else(|| "Assertion failed".into());
                     let mut r = ItemResult::msg(Status::Failed, msg);
-                    r.result.insert("assertion".into(), Value::String(cond.clone()));
+                    r.result
+                        .insert("assertion".into(), Value::String(cond.clone()));
                     return r;
                 }
                 Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
@@ -539,14 +630,22 @@ impl<'r> TaskRunner<'r> {
         args_map: Map,
         free_form: Option<String>,
     ) -> ItemResult {
-        let name = task.module.strip_prefix("ansible.builtin.").unwrap_or(&task.module);
+        let name = task
+            .module
+            .strip_prefix("ansible.builtin.")
+            .unwrap_or(&task.module);
         let Some(module) = modules::lookup(name) else {
-            return self.controller_failure(format!("module {name} not found in configured module paths"));
+            return self.controller_failure(format!(
+                "module {name} not found in configured module paths"
+            ));
         };
         let spec = module.spec();
         if !spec.free_form {
             if let Some(rest) = free_form.as_deref().filter(|s| !s.trim().is_empty()) {
-                return ItemResult::msg(Status::Failed, format!("this module requires key=value arguments ({rest})"));
+                return ItemResult::msg(
+                    Status::Failed,
+                    format!("this module requires key=value arguments ({rest})"),
+                );
             }
         }
         let args = match ModuleArgs::validate(spec, &args_map, free_form) {
@@ -558,7 +657,10 @@ impl<'r> TaskRunner<'r> {
         if check && matches!(name, "command" | "shell" | "raw" | "script") {
             let mut m = Map::new();
             m.insert("skipped".into(), Value::Bool(true));
-            m.insert("msg".into(), Value::String("skipped, running in check mode".into()));
+            m.insert(
+                "msg".into(),
+                Value::String("skipped, running in check mode".into()),
+            );
             return ItemResult::new(Status::Skipped, m);
         }
         let target_host = task
@@ -595,10 +697,16 @@ impl<'r> TaskRunner<'r> {
             templates: &renderer,
         };
         let outcome = module.run(&mctx, &args).await;
+        let diff_mode = mctx.diff_mode;
+        drop(mctx);
         let warnings = renderer.warnings.into_inner().unwrap_or_default();
         match outcome {
             Ok(res) => {
-                let diffs = if mctx.diff_mode { res.diffs.iter().map(unified_diff).collect() } else { Vec::new() };
+                let diffs = if diff_mode {
+                    res.diffs.iter().map(unified_diff).collect()
+                } else {
+                    Vec::new()
+                };
                 let mut r = ItemResult::new(Status::Ok, res.to_map());
                 r.diffs = diffs;
                 r.warnings = warnings;
@@ -615,7 +723,11 @@ impl<'r> TaskRunner<'r> {
 
     fn template_plain(&self, s: &str, vars: &Map, basedir: &Path) -> String {
         let ctx = self.ctx(vars, basedir);
-        match self.r.templar.template_value(&Value::String(s.to_string()), &ctx) {
+        match self
+            .r
+            .templar
+            .template_value(&Value::String(s.to_string()), &ctx)
+        {
             Ok(Value::String(s)) => s,
             _ => s.to_string(),
         }
@@ -631,17 +743,12 @@ fn is_free_form(module: &str) -> bool {
 }
 
 fn task_reach(task: &Task) -> Reach {
-    let connection = if task.local_action { Some("local") } else { task.connection.as_deref() };
+    let connection = if task.local_action {
+        Some("local")
+    } else {
+        task.connection.as_deref()
+    };
     Reach::from_model(task.remote_user.as_ref(), connection, &task.become_)
-}
-
-/// A `changed_when`/`failed_when` value as a modern `when` condition.
-fn when_condition(expr: &Value, task: &Task) -> Condition {
-    Condition { kind: ConditionKind::When, expr: expr.clone(), pos: task.pos.clone() }
-}
-
-fn ctx_pos(_ctx: &TemplateContext<'_>) -> crate::SourcePos {
-    crate::SourcePos::file_start(std::path::Path::new("assert"))
 }
 
 fn item_label(item: &Value) -> String {
@@ -660,7 +767,11 @@ fn single_outcome(mut r: ItemResult, notify: Vec<String>) -> HostOutcome {
 fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOutcome {
     HostOutcome {
         status: r.status,
-        lines: vec![ItemLine { status: r.status, item, result: r.result.clone() }],
+        lines: vec![ItemLine {
+            status: r.status,
+            item,
+            result: r.result.clone(),
+        }],
         result: std::mem::take(&mut r.result),
         diffs: std::mem::take(&mut r.diffs),
         warnings: std::mem::take(&mut r.warnings),

@@ -15,7 +15,9 @@ use crate::value::{Map, Value};
 /// brace smushing like playbooks.
 pub fn load_vars_file(path: &Path) -> Result<Map, String> {
     let docs = crate::yaml::load_file(path).map_err(|e| e.to_string())?;
-    let Some(doc) = docs.into_iter().next() else { return Ok(Map::new()) };
+    let Some(doc) = docs.into_iter().next() else {
+        return Ok(Map::new());
+    };
     let mut value = doc.to_value();
     crate::playbook::smush_value(&mut value);
     match value {
@@ -40,7 +42,10 @@ fn resolve(basedir: &Path, name: &str) -> PathBuf {
 
 fn template_name(runner: &Runner, name: &str, vars: &Map, basedir: &Path) -> String {
     let ctx = TemplateContext::new(vars, basedir, runner.dialect, None);
-    match runner.templar.template_value(&Value::String(name.to_string()), &ctx) {
+    match runner
+        .templar
+        .template_value(&Value::String(name.to_string()), &ctx)
+    {
         Ok(Value::String(s)) => s,
         _ => name.to_string(),
     }
@@ -116,12 +121,20 @@ pub fn host_pass(runner: &mut Runner, play: &Play, hosts: &[String]) -> Result<(
                             if has_vars(name) && !has_vars(&rendered) {
                                 let m = load_vars_file(&path).map_err(RunError::Msg)?;
                                 runner.store.add_host_file_vars(host, m);
-                                runner.output.emit(&Event::Import { host: host.clone(), path: shown, imported: true });
+                                runner.output.emit(&Event::Import {
+                                    host: host.clone(),
+                                    path: shown,
+                                    imported: true,
+                                });
                             }
                             found = true;
                             break;
                         }
-                        runner.output.emit(&Event::Import { host: host.clone(), path: shown, imported: false });
+                        runner.output.emit(&Event::Import {
+                            host: host.clone(),
+                            path: shown,
+                            imported: false,
+                        });
                     }
                     if !found {
                         let list: Vec<String> = alts.iter().map(|a| format!("'{a}'")).collect();

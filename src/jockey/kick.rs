@@ -96,43 +96,32 @@ pub fn plan(space: &Space, opts: &KickOptions) -> Result<KickPlan> {
     let kickstart_url = format!("{http_listen}/{ks}.ks");
 
     let (tpl_path, jinja) = template_path(space, &opts.system)?;
-    let tpl = read(&tpl_path)?;
+    // (placeholder, Jinja2 name, value), in the original's substitution order.
+    let values: [(&str, &str, &str); 8] = [
+        ("ROOT_PASSWORD_PLAIN", "root_password_plain", &password),
+        ("ROOT_PASSWORD", "root_password", &hash),
+        ("HTTP_LISTEN", "http_listen", &http_listen),
+        ("SYSTEM_NAME", "system_name", name),
+        ("SYSTEM_ADDR", "system_addr", &addr_s),
+        ("NTP_SERVER", "ntp_server", &ntp),
+        ("GATEWAY", "gateway", &gateway),
+        ("INTERFACE", "interface", &inv.interface),
+    ];
     let kickstart = if jinja {
         let boot = inv.boot_server.to_string();
-        render_jinja(
-            &tpl_path,
-            &tpl,
-            &[
-                ("root_password", hash.as_str()),
-                ("root_password_plain", password.as_str()),
-                ("http_listen", http_listen.as_str()),
-                ("system_name", name),
-                ("system_addr", addr_s.as_str()),
-                ("ntp_server", ntp.as_str()),
-                ("gateway", gateway.as_str()),
-                ("interface", inv.interface.as_str()),
-                ("system", opts.system.as_str()),
-                ("mac", ks.as_str()),
-                ("kickstart_url", kickstart_url.as_str()),
-                ("boot_server", boot.as_str()),
-            ],
-        )?
+        let mut vars: Vec<(&str, &str)> = values.iter().map(|(_, k, v)| (*k, *v)).collect();
+        vars.extend([
+            ("system", opts.system.as_str()),
+            ("mac", ks.as_str()),
+            ("kickstart_url", kickstart_url.as_str()),
+            ("boot_server", boot.as_str()),
+        ]);
+        render_jinja(&tpl_path, &vars)?
     } else if opts.system == "esxi" {
-        substitute(&tpl, &[("ROOT_PASSWORD", password.as_str())])
+        substitute(&read(&tpl_path)?, &[("ROOT_PASSWORD", password.as_str())])
     } else {
-        substitute(
-            &tpl,
-            &[
-                ("ROOT_PASSWORD_PLAIN", password.as_str()),
-                ("ROOT_PASSWORD", hash.as_str()),
-                ("HTTP_LISTEN", http_listen.as_str()),
-                ("SYSTEM_NAME", name),
-                ("SYSTEM_ADDR", addr_s.as_str()),
-                ("NTP_SERVER", ntp.as_str()),
-                ("GATEWAY", gateway.as_str()),
-                ("INTERFACE", inv.interface.as_str()),
-            ],
-        )
+        let subs: Vec<(&str, &str)> = values.iter().map(|(p, _, v)| (*p, *v)).collect();
+        substitute(&read(&tpl_path)?, &subs)
     };
 
     let (pxe_path, pxe, mut warnings) = render_pxelinux(space, &inv, &opts.system, opts.mac)?;

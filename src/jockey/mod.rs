@@ -84,14 +84,9 @@ pub enum JockeyError {
         /// Why.
         msg: String,
     },
-    /// A template failed to render.
-    #[error("{path}: {msg}")]
-    Template {
-        /// The template file.
-        path: PathBuf,
-        /// The renderer's message.
-        msg: String,
-    },
+    /// A Jinja2 template failed to render (the message names file and line).
+    #[error(transparent)]
+    Template(#[from] crate::template::TemplateError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

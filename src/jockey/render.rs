@@ -1,9 +1,7 @@
 //! Template rendering for jockey: the original's placeholder substitution (`ROOT_PASSWORD`,
 //! `HTTP_LISTEN`, … replaced like its `awk gsub` chain did) and Jinja2 for `*.j2` templates.
 //!
-//! Jinja2 rendering goes through [`render_jinja`] only, so it can switch to the project's
-//! template stage (`crate::template`) once that offers a file-rendering entry point; until then
-//! it uses minijinja directly with strict undefined variables.
+//! Jinja2 rendering goes through [`render_jinja`], which uses the project's template stage.
 
 use std::path::Path;
 
@@ -43,30 +41,23 @@ pub fn substitute(text: &str, subs: &[(&str, &str)]) -> String {
     out
 }
 
-/// Renders a Jinja2 template `text` (from `path`, for errors) with `vars`.
-pub fn render_jinja(path: &Path, text: &str, vars: &[(&str, &str)]) -> Result<String> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    let ctx: std::collections::BTreeMap<String, String> = vars
+/// Renders the Jinja2 template file `path` with `vars` through the project's template stage
+/// ([`crate::template::Templar::render_file`]) in modern mode: undefined variables are errors and
+/// there is no 1.2 `$var` pass (kickstarts are full of shell `$VARS`).
+pub fn render_jinja(path: &Path, vars: &[(&str, &str)]) -> Result<String> {
+    use crate::template::{Dialect, Templar, TemplateContext};
+    use crate::value::{Map, Value};
+    let map: Map = vars
         .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
         .collect();
-    // Keep the file's final newline, as Ansible's template_from_file does.
-    let keep_newline = |mut out: String| {
-        if text.ends_with('\n') && !out.ends_with('\n') {
-            out.push('\n');
-        }
-        out
-    };
-    env.render_str(text, ctx)
-        .map(keep_newline)
-        .map_err(|e| JockeyError::Template {
-            path: path.to_path_buf(),
-            msg: match e.line() {
-                Some(line) => format!("line {line}: {e}"),
-                None => e.to_string(),
-            },
-        })
+    let basedir = path.parent().unwrap_or(Path::new("."));
+    let mut ctx = TemplateContext::new(&map, basedir, Dialect::Modern, None);
+    ctx.strict_undefined = true;
+    Templar::new()
+        .render_file(path, &ctx)
+        .map(|r| r.text)
+        .map_err(JockeyError::from)
 }
 
 #[cfg(test)]
@@ -92,13 +83,19 @@ mod tests {
     }
 
     #[test]
-    fn jinja_strict() {
-        let p = Path::new("kickstart.x.j2");
+    fn jinja_strict_and_no_legacy_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kickstart.x.j2");
+        std::fs::write(&p, "ip={{ system_addr }} $HOME ${PATH}\n").unwrap();
         assert_eq!(
-            render_jinja(p, "ip={{ system_addr }}\n", &[("system_addr", "10.1.1.1")]).unwrap(),
-            "ip=10.1.1.1\n"
+            render_jinja(&p, &[("system_addr", "10.1.1.1"), ("HOME", "no")]).unwrap(),
+            "ip=10.1.1.1 $HOME ${PATH}\n"
         );
-        let e = render_jinja(p, "{{ nope }}", &[]).unwrap_err();
-        assert!(e.to_string().starts_with("kickstart.x.j2: line 1:"), "{e}");
+        std::fs::write(&p, "a\n{{ nope }}\n").unwrap();
+        let e = render_jinja(&p, &[]).unwrap_err();
+        assert!(
+            e.to_string().starts_with(&format!("{}:2: ", p.display())),
+            "{e}"
+        );
     }
 }

@@ -157,7 +157,10 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
         Event::AllHostsFailed => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
-        Event::Recap { stats } => format!("{}\n", recap(stats)),
+        Event::Recap { stats } => match dialect {
+            Dialect::Legacy12 => format!("{}\n", recap(stats)),
+            Dialect::Modern => format!("{}\n", recap_modern(stats)),
+        },
     }
 }
 
@@ -169,7 +172,9 @@ fn host_line(
     verbosity: u8,
 ) -> String {
     let item_part = item.map(|i| format!(" => (item={i})")).unwrap_or_default();
-    let json = || serde_json::to_string(&Value::Object(result.clone())).unwrap_or_default();
+    let always = is_debug(result);
+    let mut shown = result.clone();
+    shown.retain(|k, _| !k.starts_with("_flock") && k != "invocation" && k != "verbose_always");
     match status {
         Status::Ok | Status::Changed => {
             let word = if status == Status::Ok {
@@ -177,16 +182,16 @@ fn host_line(
             } else {
                 "changed"
             };
-            let show = verbosity > 0 || result.contains_key("msg") && is_debug(result);
-            if show {
-                format!("{word}: [{host}]{item_part} => {}\n", json())
+            if verbosity > 0 || always {
+                format!("{word}: [{host}]{item_part} => {}\n", python_json(&shown))
             } else {
                 format!("{word}: [{host}]{item_part}\n")
             }
         }
         Status::Skipped => format!("skipping: [{host}]{item_part}\n"),
-        Status::Failed => format!("failed: [{host}]{item_part} => {}\n", json()),
-        Status::Ignored => format!("failed: [{host}]{item_part} => {}\n...ignoring\n", json()),
+        Status::Failed | Status::Ignored => {
+            failed_lines(host, &item_part, shown, status == Status::Ignored)
+        }
         Status::Unreachable => {
             let msg = result
                 .get("msg")
@@ -197,11 +202,103 @@ fn host_line(
     }
 }
 
+/// Ansible 1.2's failure report: the result without `stdout`/`stderr`/`msg` as JSON, then those
+/// on lines of their own.
+fn failed_lines(host: &str, item_part: &str, mut shown: Map, ignored: bool) -> String {
+    let stderr = shown.shift_remove("stderr");
+    let stdout = shown.shift_remove("stdout");
+    let msg = shown.shift_remove("msg");
+    let mut s = format!("failed: [{host}]{item_part} => {}\n", python_json(&shown));
+    let text = |v: &Value| match v {
+        Value::String(t) => t.clone(),
+        other => python_json_value(other),
+    };
+    for (label, v) in [("stderr", stderr), ("stdout", stdout), ("msg", msg)] {
+        if let Some(v) = v.filter(|v| !matches!(v, Value::Null) && v.as_str() != Some("")) {
+            s.push_str(&format!("{label}: {}\n", text(&v)));
+        }
+    }
+    if ignored {
+        s.push_str("...ignoring\n");
+    }
+    s
+}
+
+/// A result as Python's `json.dumps(result, sort_keys=True)` writes it (what Ansible prints).
+pub fn python_json(map: &Map) -> String {
+    python_json_value(&Value::Object(map.clone()))
+}
+
+fn python_json_value(v: &Value) -> String {
+    let mut out = String::new();
+    write_py_json(v, &mut out);
+    out
+}
+
+fn write_py_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_py_str(k, out);
+                out.push_str(": ");
+                write_py_json(&m[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_py_json(x, out);
+            }
+            out.push(']');
+        }
+        Value::String(s) => write_py_str(s, out),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// A JSON string with Python's `ensure_ascii` escaping.
+fn write_py_str(s: &str, out: &mut String) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{:04x}", unit));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 fn is_debug(result: &Map) -> bool {
     result
         .get("_flock_show")
         .and_then(Value::as_bool)
         .unwrap_or(false)
+        || result
+            .get("verbose_always")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
 }
 
 fn recap(stats: &BTreeMap<String, HostStats>) -> String {
@@ -215,9 +312,33 @@ fn recap(stats: &BTreeMap<String, HostStats>) -> String {
     s
 }
 
+/// Modern Ansible's recap (skipped, rescued and ignored counted too).
+fn recap_modern(stats: &BTreeMap<String, HostStats>) -> String {
+    let mut s = banner("PLAY RECAP");
+    for (host, st) in stats {
+        s.push_str(&format!(
+            "{:<26} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4} skipped={:<4} rescued={:<4} ignored={:<4}\n",
+            host, st.ok, st.changed, st.unreachable, st.failed, st.skipped, st.rescued, st.ignored
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_print_as_python_json() {
+        let mut m = Map::new();
+        m.insert("msg".into(), Value::String("h\u{e9}\"".into()));
+        m.insert("changed".into(), Value::Bool(true));
+        m.insert("list".into(), serde_json::json!([1, "a"]));
+        assert_eq!(
+            python_json(&m),
+            r#"{"changed": true, "list": [1, "a"], "msg": "h\u00e9\""}"#
+        );
+    }
 
     #[test]
     fn banners_pad_to_79_columns() {

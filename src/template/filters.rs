@@ -24,14 +24,20 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
     env.add_filter("int", int);
     env.add_filter("float", float);
     env.add_filter("bool", to_bool);
-    env.add_filter("to_json", |v: MjValue, kw: Kwargs| -> Result<String, Error> {
-        let _ = kw.get::<Option<MjValue>>("indent");
-        Ok(py_json(&mj_to_value(&v), None, false))
-    });
-    env.add_filter("to_nice_json", |v: MjValue, kw: Kwargs| -> Result<String, Error> {
-        let indent: Option<usize> = kw.get("indent")?;
-        Ok(py_json(&mj_to_value(&v), Some(indent.unwrap_or(4)), true))
-    });
+    env.add_filter(
+        "to_json",
+        |v: MjValue, kw: Kwargs| -> Result<String, Error> {
+            let _ = kw.get::<Option<MjValue>>("indent");
+            Ok(py_json(&mj_to_value(&v), None, false))
+        },
+    );
+    env.add_filter(
+        "to_nice_json",
+        |v: MjValue, kw: Kwargs| -> Result<String, Error> {
+            let indent: Option<usize> = kw.get("indent")?;
+            Ok(py_json(&mj_to_value(&v), Some(indent.unwrap_or(4)), true))
+        },
+    );
     env.add_filter("from_json", move |s: String| -> Result<MjValue, Error> {
         let v: Value = serde_json::from_str(&s).map_err(|e| invalid(format!("from_json: {e}")))?;
         Ok(value_to_mj(v, order))
@@ -43,7 +49,9 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
             order,
         ))
     });
-    env.add_filter("to_yaml", |v: MjValue| super::yamlout::to_yaml(&mj_to_value(&v), 2, true));
+    env.add_filter("to_yaml", |v: MjValue| {
+        super::yamlout::to_yaml(&mj_to_value(&v), 2, true)
+    });
     env.add_filter("to_nice_yaml", |v: MjValue| {
         super::yamlout::to_yaml(&mj_to_value(&v), 4, false)
     });
@@ -93,18 +101,24 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
     });
     env.add_filter("mandatory", |v: MjValue| -> Result<MjValue, Error> {
         if v.is_undefined() {
-            Err(Error::new(ErrorKind::UndefinedError, "Mandatory variable not defined."))
+            Err(Error::new(
+                ErrorKind::UndefinedError,
+                "Mandatory variable not defined.",
+            ))
         } else {
             Ok(v)
         }
     });
-    env.add_filter("ternary", |v: MjValue, a: MjValue, b: MjValue| {
-        if v.is_true() {
-            a
-        } else {
-            b
-        }
-    });
+    env.add_filter(
+        "ternary",
+        |v: MjValue, a: MjValue, b: MjValue| {
+            if v.is_true() {
+                a
+            } else {
+                b
+            }
+        },
+    );
     env.add_filter("union", |a: Vec<MjValue>, b: Vec<MjValue>| {
         let mut out: Vec<MjValue> = Vec::new();
         for x in a.into_iter().chain(b) {
@@ -132,23 +146,33 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
         }
         out
     });
-    env.add_filter("symmetric_difference", |a: Vec<MjValue>, b: Vec<MjValue>| {
-        let mut out: Vec<MjValue> = Vec::new();
-        for x in a.iter().filter(|x| !b.contains(x)).chain(b.iter().filter(|x| !a.contains(x))) {
-            if !out.contains(x) {
-                out.push(x.clone());
+    env.add_filter(
+        "symmetric_difference",
+        |a: Vec<MjValue>, b: Vec<MjValue>| {
+            let mut out: Vec<MjValue> = Vec::new();
+            for x in a
+                .iter()
+                .filter(|x| !b.contains(x))
+                .chain(b.iter().filter(|x| !a.contains(x)))
+            {
+                if !out.contains(x) {
+                    out.push(x.clone());
+                }
             }
-        }
-        out
-    });
-    env.add_filter("combine", move |dicts: Rest<MjValue>, kw: Kwargs| -> Result<MjValue, Error> {
-        let recursive: Option<bool> = kw.get("recursive")?;
-        let mut acc = Value::Object(Default::default());
-        for d in dicts.iter() {
-            merge(&mut acc, mj_to_value(d), recursive.unwrap_or(false));
-        }
-        Ok(value_to_mj(acc, MapOrder::Insertion))
-    });
+            out
+        },
+    );
+    env.add_filter(
+        "combine",
+        move |dicts: Rest<MjValue>, kw: Kwargs| -> Result<MjValue, Error> {
+            let recursive: Option<bool> = kw.get("recursive")?;
+            let mut acc = Value::Object(Default::default());
+            for d in dicts.iter() {
+                merge(&mut acc, mj_to_value(d), recursive.unwrap_or(false));
+            }
+            Ok(value_to_mj(acc, MapOrder::Insertion))
+        },
+    );
     env.add_filter("dict2items", |v: MjValue| -> Result<MjValue, Error> {
         let Value::Object(m) = mj_to_value(&v) else {
             return Err(invalid("dict2items requires a dictionary"));
@@ -171,9 +195,12 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
         }
         Ok(value_to_mj(Value::Object(m), MapOrder::Insertion))
     });
-    env.add_filter("hash", |s: String, kind: Option<String>| -> Result<String, Error> {
-        hash_hex(&s, kind.as_deref().unwrap_or("sha1"))
-    });
+    env.add_filter(
+        "hash",
+        |s: String, kind: Option<String>| -> Result<String, Error> {
+            hash_hex(&s, kind.as_deref().unwrap_or("sha1"))
+        },
+    );
     env.add_filter("checksum", |s: String| hash_hex(&s, "sha1"));
     env.add_filter("md5", |s: String| hash_hex(&s, "md5"));
     env.add_filter("sha1", |s: String| hash_hex(&s, "sha1"));
@@ -213,7 +240,10 @@ pub(crate) fn unknown_method(
         "has_key" => {
             let key = args.first().cloned().unwrap_or_default();
             return Ok(MjValue::from(
-                value.get_item(&key).map(|v| !v.is_undefined()).unwrap_or(false),
+                value
+                    .get_item(&key)
+                    .map(|v| !v.is_undefined())
+                    .unwrap_or(false),
             ));
         }
         m => m,
@@ -270,7 +300,9 @@ fn int(v: MjValue, default: Option<MjValue>, kw: Kwargs) -> Result<MjValue, Erro
 fn float(v: MjValue, default: Option<MjValue>) -> MjValue {
     let default = default.unwrap_or(MjValue::from(0.0));
     match v.kind() {
-        ValueKind::Number => f64::try_from(v.clone()).map(MjValue::from).unwrap_or(default),
+        ValueKind::Number => f64::try_from(v.clone())
+            .map(MjValue::from)
+            .unwrap_or(default),
         ValueKind::String => v
             .as_str()
             .unwrap_or_default()
@@ -432,8 +464,7 @@ fn password_hash(s: String, kind: Option<String>, salt: Option<String>) -> Resul
 
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./-_".contains(c))
     {
         return s.to_string();

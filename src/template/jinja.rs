@@ -5,7 +5,7 @@
 use super::engine::Engine;
 use super::filters;
 use super::loopset::rewrite_loop_sets;
-use super::py2dict::{hostvars_order, update_order, insert_order, yaml_templated_order};
+use super::py2dict::{hostvars_order, insert_order, update_order, yaml_templated_order};
 use super::pyfmt::mj_str;
 use super::{HostVarsLookup, TemplateError};
 use crate::value::{Map, Value};
@@ -173,10 +173,16 @@ fn make_env(mode: Mode) -> Environment<'static> {
     env.set_recursion_limit(500);
     let rewrite = mode != Mode::Modern;
     env.set_loader(move |src: &str| {
-        Ok(Some(if rewrite {
-            rewrite_loop_sets(src).into_owned()
+        // Jinja2's lexer turns every `\r\n` / `\r` into `\n` (newline_sequence).
+        let src: std::borrow::Cow<'_, str> = if src.contains('\r') {
+            std::borrow::Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
         } else {
-            src.to_string()
+            std::borrow::Cow::Borrowed(src)
+        };
+        Ok(Some(if rewrite {
+            rewrite_loop_sets(&src).into_owned()
+        } else {
+            src.into_owned()
         }))
     });
     let strict = mode != Mode::Lenient12;
@@ -308,7 +314,10 @@ impl Scope {
                 return raw.map(|v| value_to_mj(v.clone(), MapOrder::Raw12));
             }
             let Some(raw) = raw else {
-                if self.mode == Mode::Lenient12 && !NOT_VARIABLES.contains(&name) && !name.starts_with("__fl") {
+                if self.mode == Mode::Lenient12
+                    && !NOT_VARIABLES.contains(&name)
+                    && !name.starts_with("__fl")
+                {
                     eng.misses.borrow_mut().push(name.to_string());
                 }
                 return None;
@@ -353,7 +362,16 @@ impl Object for Scope {
 
 /// Global functions minijinja finds after the variables (not undefined variables).
 const NOT_VARIABLES: &[&str] = &[
-    "lookup", "query", "q", "range", "dict", "namespace", "lipsum", "cycler", "joiner", "debug",
+    "lookup",
+    "query",
+    "q",
+    "range",
+    "dict",
+    "namespace",
+    "lipsum",
+    "cycler",
+    "joiner",
+    "debug",
     "__flock_capture",
 ];
 
@@ -430,7 +448,10 @@ impl Object for HostVarsObj {
         let hosts = self.lookup.hosts();
         let ordered: Vec<MjValue> = if self.legacy {
             let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
-            hostvars_order(&refs).into_iter().map(MjValue::from).collect()
+            hostvars_order(&refs)
+                .into_iter()
+                .map(MjValue::from)
+                .collect()
         } else {
             hosts.into_iter().map(MjValue::from).collect()
         };
@@ -526,7 +547,9 @@ pub(crate) fn mj_to_value(v: &MjValue) -> Value {
             }
         }
         ValueKind::String => Value::String(v.as_str().unwrap_or_default().to_string()),
-        ValueKind::Bytes => Value::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned()),
+        ValueKind::Bytes => {
+            Value::String(String::from_utf8_lossy(v.as_bytes().unwrap_or_default()).into_owned())
+        }
         ValueKind::Seq | ValueKind::Iterable => Value::Array(
             v.try_iter()
                 .map(|it| it.map(|i| mj_to_value(&i)).collect())
@@ -564,7 +587,10 @@ fn capture_fn(v: MjValue) -> Result<MjValue, MjError> {
 
 fn run_lookup_from_jinja(args: &[MjValue]) -> Result<Vec<Value>, MjError> {
     let Some((name, rest)) = args.split_first() else {
-        return Err(MjError::new(ErrorKind::MissingArgument, "lookup() needs a plugin name"));
+        return Err(MjError::new(
+            ErrorKind::MissingArgument,
+            "lookup() needs a plugin name",
+        ));
     };
     let name = name.as_str().unwrap_or_default().to_lowercase();
     let terms: Vec<Value> = rest

@@ -112,9 +112,11 @@ impl Engine<'_> {
             let (name, args) = if lookup_name == "LOOKUP" {
                 match raw_args.split_once(',') {
                     Some((n, a)) => (n.to_string(), a.trim().to_string()),
-                    None => return Err(TemplateError::Lookup(format!(
-                        "$LOOKUP({raw_args}) needs a plugin name and arguments"
-                    ))),
+                    None => {
+                        return Err(TemplateError::Lookup(format!(
+                            "$LOOKUP({raw_args}) needs a plugin name and arguments"
+                        )))
+                    }
                 }
             } else {
                 (lookup_name.clone(), raw_args.to_string())
@@ -125,13 +127,7 @@ impl Engine<'_> {
             }
             let replacement = match self.run_lookup(&name.to_lowercase(), &Value::String(args))? {
                 Some(items) => Some(if expand_lists {
-                    Value::String(
-                        items
-                            .iter()
-                            .map(python_str)
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )
+                    Value::String(items.iter().map(python_str).collect::<Vec<_>>().join(","))
                 } else {
                     Value::Array(items)
                 }),
@@ -267,7 +263,10 @@ fn list_index(part: &str) -> Option<(&str, usize)> {
             .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
             .last()
             .map(|(j, _)| j)?;
-        let digits: String = part[i + 1..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = part[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if digits.is_empty() || !part[i + 1 + digits.len()..].starts_with(']') {
             return None;
         }

@@ -122,7 +122,8 @@ impl Engine<'_> {
     ) -> Result<Option<Vec<Value>>, TemplateError> {
         let basedir = self.basedir();
         let basedir = basedir.as_path();
-        let list = |t: &Value| -> Result<Vec<Value>, TemplateError> { Ok(as_list(self.listify(t)?)) };
+        let list =
+            |t: &Value| -> Result<Vec<Value>, TemplateError> { Ok(as_list(self.listify(t)?)) };
         let items = match name {
             "items" => {
                 let t = self.listify(terms)?;
@@ -191,9 +192,14 @@ impl Engine<'_> {
             "nested" | "cartesian" => {
                 let lists = self.inject_names(list(terms)?);
                 if lists.is_empty() {
-                    return Err(err("with_nested requires at least one element in the nested list"));
+                    return Err(err(
+                        "with_nested requires at least one element in the nested list",
+                    ));
                 }
-                let mut result: Vec<Vec<Value>> = as_list(lists[0].clone()).into_iter().map(|x| vec![x]).collect();
+                let mut result: Vec<Vec<Value>> = as_list(lists[0].clone())
+                    .into_iter()
+                    .map(|x| vec![x])
+                    .collect();
                 for l in &lists[1..] {
                     let mut next = Vec::new();
                     for r in &result {
@@ -211,11 +217,20 @@ impl Engine<'_> {
                     .collect()
             }
             "together" => {
-                let lists: Vec<Vec<Value>> = self.inject_names(list(terms)?).into_iter().map(as_list).collect();
+                let lists: Vec<Vec<Value>> = self
+                    .inject_names(list(terms)?)
+                    .into_iter()
+                    .map(as_list)
+                    .collect();
                 let n = lists.iter().map(Vec::len).max().unwrap_or(0);
                 (0..n)
                     .map(|i| {
-                        Value::Array(lists.iter().map(|l| l.get(i).cloned().unwrap_or(Value::Null)).collect())
+                        Value::Array(
+                            lists
+                                .iter()
+                                .map(|l| l.get(i).cloned().unwrap_or(Value::Null))
+                                .collect(),
+                        )
                     })
                     .collect()
             }
@@ -267,7 +282,10 @@ impl Engine<'_> {
                 let base = self.inject_names(vec![base.clone()]).remove(0);
                 let mut out = Vec::new();
                 for elem in as_list(base) {
-                    let subs = elem.get(key.as_str()).cloned().unwrap_or(Value::Array(vec![]));
+                    let subs = elem
+                        .get(key.as_str())
+                        .cloned()
+                        .unwrap_or(Value::Array(vec![]));
                     for s in as_list(subs) {
                         out.push(Value::Array(vec![elem.clone(), s]));
                     }
@@ -277,15 +295,24 @@ impl Engine<'_> {
             "random_choice" => {
                 use rand::seq::SliceRandom;
                 let t = list(terms)?;
-                t.choose(&mut rand::thread_rng()).cloned().into_iter().collect()
+                t.choose(&mut rand::thread_rng())
+                    .cloned()
+                    .into_iter()
+                    .collect()
             }
             "first_found" => {
                 let mut found = None;
                 for t in list(terms)? {
                     let candidates = match &t {
                         Value::Object(m) => {
-                            let files = m.get("files").map(|f| as_list(f.clone())).unwrap_or_default();
-                            let paths = m.get("paths").map(|f| as_list(f.clone())).unwrap_or_default();
+                            let files = m
+                                .get("files")
+                                .map(|f| as_list(f.clone()))
+                                .unwrap_or_default();
+                            let paths = m
+                                .get("paths")
+                                .map(|f| as_list(f.clone()))
+                                .unwrap_or_default();
                             let mut c = Vec::new();
                             for f in &files {
                                 if paths.is_empty() {
@@ -297,7 +324,10 @@ impl Engine<'_> {
                             }
                             c
                         }
-                        other => python_str(other).split(',').map(|s| s.trim().to_string()).collect(),
+                        other => python_str(other)
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .collect(),
                     };
                     for c in candidates {
                         let path = path_dwim(basedir, &c);
@@ -354,7 +384,9 @@ impl Engine<'_> {
         let mut length = 20usize;
         for p in parts {
             if let Some(l) = p.strip_prefix("length=") {
-                length = l.parse().map_err(|_| err(format!("invalid length in {term}")))?;
+                length = l
+                    .parse()
+                    .map_err(|_| err(format!("invalid length in {term}")))?;
             }
         }
         let path = path_dwim(basedir, rel);
@@ -370,14 +402,16 @@ impl Engine<'_> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| err(format!("{}: {e}", dir.display())))?;
         }
-        std::fs::write(&path, format!("{pw}\n")).map_err(|e| err(format!("{}: {e}", path.display())))?;
+        std::fs::write(&path, format!("{pw}\n"))
+            .map_err(|e| err(format!("{}: {e}", path.display())))?;
         Ok(pw)
     }
 }
 
 /// The `sequence` lookup: `start=1 end=10 stride=1 format=%d`, `count=`, or `[start-]end[/stride][:format]`.
 fn sequence(term: &str) -> Result<Vec<Value>, TemplateError> {
-    let (mut start, mut end, mut stride, mut count, mut format) = (1i64, None, 1i64, None, "%d".to_string());
+    let (mut start, mut end, mut stride, mut count, mut format) =
+        (1i64, None, 1i64, None, "%d".to_string());
     let parse = |s: &str| -> Result<i64, TemplateError> {
         let s = s.trim();
         let v = if let Some(h) = s.strip_prefix("0x") {
@@ -391,14 +425,20 @@ fn sequence(term: &str) -> Result<Vec<Value>, TemplateError> {
     };
     if term.contains('=') {
         for kv in term.split_whitespace() {
-            let (k, v) = kv.split_once('=').ok_or_else(|| err(format!("bad sequence arg {kv}")))?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| err(format!("bad sequence arg {kv}")))?;
             match k {
                 "start" => start = parse(v)?,
                 "end" => end = Some(parse(v)?),
                 "stride" => stride = parse(v)?,
                 "count" => count = Some(parse(v)?),
                 "format" => format = v.to_string(),
-                other => return Err(err(format!("unrecognized arguments to with_sequence: {other}"))),
+                other => {
+                    return Err(err(format!(
+                        "unrecognized arguments to with_sequence: {other}"
+                    )))
+                }
             }
         }
     } else {

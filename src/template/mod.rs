@@ -233,7 +233,11 @@ impl Templar {
     /// (empty text, reported in `warnings`), the `template_*`/`ansible_managed` variables, a
     /// final newline kept, then the legacy pass over the output. `path` is relative to
     /// `ctx.basedir` unless absolute.
-    pub fn render_file(&self, path: &Path, ctx: &TemplateContext) -> Result<Rendered, TemplateError> {
+    pub fn render_file(
+        &self,
+        path: &Path,
+        ctx: &TemplateContext,
+    ) -> Result<Rendered, TemplateError> {
         Engine::new(&self.inner, ctx).render_file_text(path)
     }
 }
@@ -242,7 +246,8 @@ impl Engine<'_> {
     /// `template_from_file`.
     pub(crate) fn render_file_text(&self, path: &Path) -> Result<Rendered, TemplateError> {
         let realpath = lookup::path_dwim(self.ctx.basedir, &path.to_string_lossy());
-        let bytes = std::fs::read(&realpath).map_err(|_| TemplateError::Unreadable(realpath.clone()))?;
+        let bytes =
+            std::fs::read(&realpath).map_err(|_| TemplateError::Unreadable(realpath.clone()))?;
         let mut data =
             String::from_utf8(bytes).map_err(|_| TemplateError::NotUtf8(realpath.clone()))?;
         let mut warnings = Vec::new();
@@ -281,7 +286,10 @@ impl Engine<'_> {
             }
         };
         for name in eng.misses.borrow().iter() {
-            if warnings.iter().any(|w| w.ends_with(&format!("'{name}' rendered empty"))) {
+            if warnings
+                .iter()
+                .any(|w| w.ends_with(&format!("'{name}' rendered empty")))
+            {
                 continue;
             }
             let line = data
@@ -332,11 +340,17 @@ fn file_vars(realpath: &Path) -> Map {
     let path = realpath.to_string_lossy().into_owned();
     m.insert("template_host".into(), Value::String(host.clone()));
     m.insert("template_path".into(), Value::String(path.clone()));
-    m.insert("template_mtime".into(), Value::String(fmt_time(mtime, ymdhms)));
+    m.insert(
+        "template_mtime".into(),
+        Value::String(fmt_time(mtime, ymdhms)),
+    );
     m.insert("template_uid".into(), Value::String(owner.clone()));
     m.insert("template_fullpath".into(), Value::String(path.clone()));
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    m.insert("template_run_date".into(), Value::String(fmt_time(now, ymdhms)));
+    m.insert(
+        "template_run_date".into(),
+        Value::String(fmt_time(now, ymdhms)),
+    );
     m.insert(
         "ansible_managed".into(),
         Value::String(format!(
@@ -350,7 +364,8 @@ fn file_vars(realpath: &Path) -> Map {
 /// 1.2's `compile_when_to_only_if` (and `only_if` as written).
 fn compile_condition(kind: ConditionKind, expr: &Value) -> Result<Value, TemplateError> {
     let text = || python_str(expr);
-    let invalid = |e: &str| TemplateError::Condition(format!("invalid usage of when_ operator: {e}"));
+    let invalid =
+        |e: &str| TemplateError::Condition(format!("invalid usage of when_ operator: {e}"));
     let tokens = |s: &str| -> Result<Vec<String>, TemplateError> {
         let t: Vec<String> = s.split_whitespace().map(str::to_string).collect();
         if t.is_empty() {
@@ -363,23 +378,46 @@ fn compile_condition(kind: ConditionKind, expr: &Value) -> Result<Value, Templat
         ConditionKind::When => {
             let s = text();
             let t = tokens(&s)?;
-            Value::String(format!("{{% if {} %}} True {{% else %}} False {{% endif %}}", t.join(" ").trim()))
+            Value::String(format!(
+                "{{% if {} %}} True {{% else %}} False {{% endif %}}",
+                t.join(" ").trim()
+            ))
         }
         ConditionKind::WhenSet | ConditionKind::WhenUnset => {
-            let which = if kind == ConditionKind::WhenSet { "set" } else { "unset" };
+            let which = if kind == ConditionKind::WhenSet {
+                "set"
+            } else {
+                "unset"
+            };
             let s = text();
             let t: Vec<String> = tokens(&s)?
                 .into_iter()
-                .map(|t| if t.contains('$') { format!("is_{which}('''{t}''')") } else { t })
+                .map(|t| {
+                    if t.contains('$') {
+                        format!("is_{which}('''{t}''')")
+                    } else {
+                        t
+                    }
+                })
                 .collect();
             Value::String(t.join(" "))
         }
         ConditionKind::WhenFailed | ConditionKind::WhenChanged => {
-            let which = if kind == ConditionKind::WhenFailed { "failed" } else { "changed" };
+            let which = if kind == ConditionKind::WhenFailed {
+                "failed"
+            } else {
+                "changed"
+            };
             let s = text();
             let t: Vec<String> = tokens(&s)?
                 .into_iter()
-                .map(|t| if t.contains('$') { format!("is_{which}({t})") } else { t })
+                .map(|t| {
+                    if t.contains('$') {
+                        format!("is_{which}({t})")
+                    } else {
+                        t
+                    }
+                })
                 .collect();
             Value::String(t.join(" "))
         }

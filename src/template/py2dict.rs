@@ -172,8 +172,14 @@ mod tests {
     #[test]
     fn hosts_order_matches_ansible12() {
         let hosts = ["core-01", "core-02", "core-03", "com"];
-        assert_eq!(insert_order(&hosts), ["com", "core-01", "core-03", "core-02"]);
-        assert_eq!(hostvars_order(&hosts), ["core-01", "com", "core-03", "core-02"]);
+        assert_eq!(
+            insert_order(&hosts),
+            ["com", "core-01", "core-03", "core-02"]
+        );
+        assert_eq!(
+            hostvars_order(&hosts),
+            ["core-01", "com", "core-03", "core-02"]
+        );
         assert_eq!(
             hostvars_order(&hosts[..3]),
             ["core-01", "core-03", "core-02"]

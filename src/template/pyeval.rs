@@ -46,7 +46,9 @@ impl PyVal {
                 .map(Value::Number)
                 .unwrap_or(Value::Null),
             PyVal::Str(s) => Value::String(s.clone()),
-            PyVal::List(v) | PyVal::Tuple(v) => Value::Array(v.iter().map(|x| x.to_value()).collect()),
+            PyVal::List(v) | PyVal::Tuple(v) => {
+                Value::Array(v.iter().map(|x| x.to_value()).collect())
+            }
             PyVal::Dict(d) => {
                 let mut m = Map::new();
                 for (k, v) in d {
@@ -93,9 +95,8 @@ pub fn py_eq(a: &PyVal, b: &PyVal) -> bool {
             }
             (PyVal::Dict(x), PyVal::Dict(y)) => {
                 x.len() == y.len()
-                    && x.iter().all(|(k, v)| {
-                        y.iter().any(|(k2, v2)| py_eq(k, k2) && py_eq(v, v2))
-                    })
+                    && x.iter()
+                        .all(|(k, v)| y.iter().any(|(k2, v2)| py_eq(k, k2) && py_eq(v, v2)))
             }
             _ => a == b,
         },
@@ -230,13 +231,25 @@ fn lex(src: &str) -> Result<Vec<Tok>, EvalError> {
             let text: String = b[i..k].iter().collect();
             let t = text.trim_end_matches(['L', 'l']);
             let tok = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-                Tok::Int(i64::from_str_radix(h, 16).map_err(|_| EvalError(format!("invalid token {text}")))?)
+                Tok::Int(
+                    i64::from_str_radix(h, 16)
+                        .map_err(|_| EvalError(format!("invalid token {text}")))?,
+                )
             } else if t.contains(['.', 'e', 'E']) {
-                Tok::Float(t.parse().map_err(|_| EvalError(format!("invalid token {text}")))?)
+                Tok::Float(
+                    t.parse()
+                        .map_err(|_| EvalError(format!("invalid token {text}")))?,
+                )
             } else if t.len() > 1 && t.starts_with('0') {
-                Tok::Int(i64::from_str_radix(&t[1..], 8).map_err(|_| EvalError(format!("invalid token {text}")))?)
+                Tok::Int(
+                    i64::from_str_radix(&t[1..], 8)
+                        .map_err(|_| EvalError(format!("invalid token {text}")))?,
+                )
             } else {
-                Tok::Int(t.parse().map_err(|_| EvalError(format!("invalid token {text}")))?)
+                Tok::Int(
+                    t.parse()
+                        .map_err(|_| EvalError(format!("invalid token {text}")))?,
+                )
             };
             out.push(tok);
             i = k;
@@ -554,7 +567,11 @@ fn eval(e: &Expr) -> Result<PyVal, EvalError> {
             "float" => PyVal::Func("float"),
             "len" => PyVal::Func("len"),
             "bool" => PyVal::Func("bool"),
-            other => return Err(EvalError(format!("NameError: name '{other}' is not defined"))),
+            other => {
+                return Err(EvalError(format!(
+                    "NameError: name '{other}' is not defined"
+                )))
+            }
         },
         Expr::List(items) => PyVal::List(items.iter().map(eval).collect::<Result<_, _>>()?),
         Expr::Tuple(items) => PyVal::Tuple(items.iter().map(eval).collect::<Result<_, _>>()?),
@@ -680,9 +697,7 @@ fn binop(op: &str, a: PyVal, b: PyVal) -> Result<PyVal, EvalError> {
             "+" => Int(x.wrapping_add(y)),
             "-" => Int(x.wrapping_sub(y)),
             "*" => Int(x.wrapping_mul(y)),
-            "/" | "//" | "%" if y == 0 => {
-                return Err(EvalError("ZeroDivisionError".into()))
-            }
+            "/" | "//" | "%" if y == 0 => return Err(EvalError("ZeroDivisionError".into())),
             "/" | "//" => Int(x.div_euclid(y) - if (x % y != 0) && (y < 0) { 1 } else { 0 }),
             "%" => Int(((x % y) + y) % y),
             _ => return Err(type_error("unsupported operand")),
@@ -764,25 +779,23 @@ fn call(f: PyVal, args: &[PyVal]) -> Result<PyVal, EvalError> {
             let unset = s.starts_with('$') || s.contains("{{");
             PyVal::Bool(if name == "is_set" { !unset } else { unset })
         }
-        "int" => match arg {
-            PyVal::Int(i) => PyVal::Int(*i),
-            PyVal::Bool(b) => PyVal::Int(*b as i64),
-            PyVal::Float(f) => PyVal::Int(f.trunc() as i64),
-            PyVal::Str(s) => PyVal::Int(
-                s.trim()
-                    .parse()
-                    .map_err(|_| EvalError(format!("ValueError: invalid literal for int(): {s}")))?,
-            ),
-            _ => return Err(type_error("int() argument must be a string or a number")),
-        },
+        "int" => {
+            match arg {
+                PyVal::Int(i) => PyVal::Int(*i),
+                PyVal::Bool(b) => PyVal::Int(*b as i64),
+                PyVal::Float(f) => PyVal::Int(f.trunc() as i64),
+                PyVal::Str(s) => PyVal::Int(s.trim().parse().map_err(|_| {
+                    EvalError(format!("ValueError: invalid literal for int(): {s}"))
+                })?),
+                _ => return Err(type_error("int() argument must be a string or a number")),
+            }
+        }
         "float" => match arg.num() {
             Some(f) => PyVal::Float(f),
             None => match arg {
-                PyVal::Str(s) => PyVal::Float(
-                    s.trim()
-                        .parse()
-                        .map_err(|_| EvalError("ValueError: could not convert string to float".into()))?,
-                ),
+                PyVal::Str(s) => PyVal::Float(s.trim().parse().map_err(|_| {
+                    EvalError("ValueError: could not convert string to float".into())
+                })?),
                 _ => return Err(type_error("float() argument must be a string or a number")),
             },
         },
@@ -870,7 +883,10 @@ mod tests {
         assert_eq!(ev("'a' == 'a' and 'no' == 'yes'"), PyVal::Bool(false));
         assert_eq!(ev(" True "), PyVal::Bool(true));
         assert_eq!(ev("not (1 < 2 < 3)"), PyVal::Bool(false));
-        assert_eq!(ev("'a' in ['a', 'b'] and 'c' not in 'abd'"), PyVal::Bool(true));
+        assert_eq!(
+            ev("'a' in ['a', 'b'] and 'c' not in 'abd'"),
+            PyVal::Bool(true)
+        );
         assert_eq!(ev("is_set('''$x''')"), PyVal::Bool(false));
         assert_eq!(ev("7 / 2"), PyVal::Int(3));
         assert_eq!(ev("1 < 'a'"), PyVal::Bool(true));
@@ -885,7 +901,13 @@ mod tests {
             ev("['695e84e6', u'b', 3]").to_value(),
             serde_json::json!(["695e84e6", "b", 3])
         );
-        assert_eq!(ev("{'a': [1, 2]}").to_value(), serde_json::json!({"a": [1, 2]}));
-        assert_eq!(safe_eval("os.system('x')"), PyVal::Str("os.system('x')".into()));
+        assert_eq!(
+            ev("{'a': [1, 2]}").to_value(),
+            serde_json::json!({"a": [1, 2]})
+        );
+        assert_eq!(
+            safe_eval("os.system('x')"),
+            PyVal::Str("os.system('x')".into())
+        );
     }
 }

@@ -208,7 +208,10 @@ mod tests {
         assert_eq!(python_str(&json!(null)), "None");
         assert_eq!(python_str(&json!(420)), "420");
         assert_eq!(python_str(&json!(3.1)), "3.1");
-        assert_eq!(python_str(&json!({"system": "10.1.0.0"})), "{'system': '10.1.0.0'}");
+        assert_eq!(
+            python_str(&json!({"system": "10.1.0.0"})),
+            "{'system': '10.1.0.0'}"
+        );
         assert_eq!(python_repr(&json!("it's")), "\"it's\"");
         assert_eq!(python_repr(&json!("a\nb")), "'a\\nb'");
         assert_eq!(python_repr(&json!("é")), "u'\\xe9'");

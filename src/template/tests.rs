@@ -38,12 +38,24 @@ fn cond(kind: ConditionKind, s: &str) -> Result<bool, TemplateError> {
 
 #[test]
 fn legacy_substitution_as_verified() {
-    assert_eq!(t("B simple $master $undefinedvar"), "B simple core-01 $undefinedvar");
-    assert_eq!(t("C ${master} ${nets.system} ${nosuch}"), "C core-01 10.1.0.0 ${nosuch}");
+    assert_eq!(
+        t("B simple $master $undefinedvar"),
+        "B simple core-01 $undefinedvar"
+    );
+    assert_eq!(
+        t("C ${master} ${nets.system} ${nosuch}"),
+        "C core-01 10.1.0.0 ${nosuch}"
+    );
     assert_eq!(t("H ${1:-x} $master"), "H ${1:-x} $master");
-    assert_eq!(t("mid $x and ${y} and $lst end"), "mid core-01-a and core-01-b and a,b end");
+    assert_eq!(
+        t("mid $x and ${y} and $lst end"),
+        "mid core-01-a and core-01-b and a,b end"
+    );
     assert_eq!(t("\\$TTY \\$master"), "$TTY $master");
-    assert_eq!(t("a={{master}} b={{nosuchvar}} c=$master"), "a={{master}} b={{nosuchvar}} c=core-01");
+    assert_eq!(
+        t("a={{master}} b={{nosuchvar}} c=$master"),
+        "a={{master}} b={{nosuchvar}} c=core-01"
+    );
     assert_eq!(t("{{ \"$\" }}master"), "core-01");
     assert_eq!(t("{{ ntps }}"), "['148.6.0.1']");
     assert_eq!(t("{{ nets }}"), "{'system': '10.1.0.0'}");
@@ -71,8 +83,15 @@ fn only_if_corpus_expressions() {
 fn when_as_12() {
     assert!(cond(ConditionKind::When, "ansible_os_family == \"RedHat\"").unwrap());
     assert!(!cond(ConditionKind::When, "ansible_os_family == \"Debian\"").unwrap());
-    let e = cond(ConditionKind::When, "nosuch == 1").unwrap_err().to_string();
-    assert!(e.starts_with("Conditional expression must evaluate to True or False: {% if nosuch == 1 %}"), "{e}");
+    let e = cond(ConditionKind::When, "nosuch == 1")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "Conditional expression must evaluate to True or False: {% if nosuch == 1 %}"
+        ),
+        "{e}"
+    );
     assert!(cond(ConditionKind::WhenString, "'{{master}}' != ''").unwrap());
     assert!(!cond(ConditionKind::WhenString, "'$usehosts' == 'yes'").unwrap());
 }
@@ -82,18 +101,32 @@ fn loop_items_listify() {
     let vars = vars();
     let ctx = TemplateContext::new(&vars, Path::new("/tmp"), Dialect::Legacy12, None);
     let tp = Templar::new();
-    assert_eq!(tp.loop_items("items", &json!("ntps"), &ctx).unwrap(), vec![json!("148.6.0.1")]);
-    assert_eq!(tp.loop_items("items", &json!("$lst"), &ctx).unwrap(), vec![json!("a"), json!("b")]);
     assert_eq!(
-        tp.loop_items("items", &json!(["x-{{master}}", ["y", "z"]]), &ctx).unwrap(),
+        tp.loop_items("items", &json!("ntps"), &ctx).unwrap(),
+        vec![json!("148.6.0.1")]
+    );
+    assert_eq!(
+        tp.loop_items("items", &json!("$lst"), &ctx).unwrap(),
+        vec![json!("a"), json!("b")]
+    );
+    assert_eq!(
+        tp.loop_items("items", &json!(["x-{{master}}", ["y", "z"]]), &ctx)
+            .unwrap(),
         vec![json!("x-core-01"), json!("y"), json!("z")]
     );
     assert_eq!(
-        tp.loop_items("nested", &json!([["a", "b"], [1, 2]]), &ctx).unwrap(),
-        vec![json!(["a", 1]), json!(["a", 2]), json!(["b", 1]), json!(["b", 2])]
+        tp.loop_items("nested", &json!([["a", "b"], [1, 2]]), &ctx)
+            .unwrap(),
+        vec![
+            json!(["a", 1]),
+            json!(["a", 2]),
+            json!(["b", 1]),
+            json!(["b", 2])
+        ]
     );
     assert_eq!(
-        tp.loop_items("sequence", &json!("start=1 end=3 format=n%02d"), &ctx).unwrap(),
+        tp.loop_items("sequence", &json!("start=1 end=3 format=n%02d"), &ctx)
+            .unwrap(),
         vec![json!("n01"), json!("n02"), json!("n03")]
     );
 }
@@ -103,15 +136,28 @@ fn modern_dialect() {
     let vars = vars();
     let ctx = TemplateContext::new(&vars, Path::new("/tmp"), Dialect::Modern, None);
     let tp = Templar::new();
-    assert_eq!(tp.template_value(&json!("{{ lst }}"), &ctx).unwrap(), json!(["a", "b"]));
-    assert_eq!(tp.template_str("$master {{ master }}", &ctx).unwrap(), "$master core-01");
+    assert_eq!(
+        tp.template_value(&json!("{{ lst }}"), &ctx).unwrap(),
+        json!(["a", "b"])
+    );
+    assert_eq!(
+        tp.template_str("$master {{ master }}", &ctx).unwrap(),
+        "$master core-01"
+    );
     assert!(tp.template_str("{{ nosuch }}", &ctx).is_err());
-    assert!(tp.eval_condition(ConditionKind::When, &json!("master == 'core-01'"), &ctx).unwrap());
-    assert!(tp.eval_condition(ConditionKind::When, &json!(["lst | length == 2", "nosuch is not defined"]), &ctx).unwrap());
+    assert!(tp
+        .eval_condition(ConditionKind::When, &json!("master == 'core-01'"), &ctx)
+        .unwrap());
+    assert!(tp
+        .eval_condition(
+            ConditionKind::When,
+            &json!(["lst | length == 2", "nosuch is not defined"]),
+            &ctx
+        )
+        .unwrap());
 }
 
 #[test]
-#[ignore = "loop-set rewrite lands next"]
 fn set_in_for_persists_like_jinja27() {
     let vars = vars();
     let dir = tempfile::tempdir().unwrap();

@@ -161,3 +161,11 @@ fn thousand_hosts_not_quadratic() {
     // Unoptimised test build on a shared 2-core box: generous bound, catches quadratic blowups.
     assert!(t.elapsed().as_secs_f64() < 5.0, "{:?}", t.elapsed());
 }
+
+#[test]
+fn store_and_inventory_are_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<VarStore>();
+    check::<Inventory>();
+    check::<VarsError>();
+}

@@ -45,6 +45,36 @@ pub fn scratch_space(corpus: &Path, dst: &Path) {
     }
 }
 
+/// A scratch copy of the corpus space in a new temporary directory: `(dir, dir/space)`, or
+/// `None` with a SKIP message when the corpus is missing.
+pub fn scratch() -> Option<(tempfile::TempDir, PathBuf)> {
+    let Some(corpus) = corpus_space() else {
+        eprintln!("SKIP: ../shared/flock-2013 not found");
+        return None;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("space");
+    scratch_space(&corpus, &root);
+    Some((dir, root))
+}
+
+/// Runs `flock jockey --space SPACE ARGS…`: (exit code, stdout, stderr).
+pub fn flock_jockey(space: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flock"))
+        .arg("jockey")
+        .arg("--space")
+        .arg(space)
+        .args(args)
+        .env_remove("JOCKEY_HOSTS")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The golden directory.
 pub fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/jockey")

@@ -43,6 +43,7 @@ impl Harness {
             password: None,
             host_key_checking: HostKeyChecking::Off,
             timeout: Duration::from_secs(10),
+            ..ConnectSpec::new("localhost", Transport::Local)
         };
         Self {
             conn: Connection::open(&spec).await.expect("local connection"),

@@ -1,0 +1,66 @@
+//! The variables in scope for a play, a host and a task: the run's [`VarStore`] asked with the
+//! play's and task's layers (play vars, `vars_files`, role defaults/vars/params, task vars).
+
+use crate::playbook::{Play, Task};
+use crate::value::Map;
+use crate::vars::VarLayers;
+
+use super::play::Runner;
+
+impl Runner {
+    /// The play's own variables without any host: `vars`, static `vars_files` and extra vars.
+    /// Used to template play-level names (hosts pattern, task names, `vars_files` names).
+    pub(crate) fn play_vars_only(&self, play: &Play) -> Map {
+        let mut vars = play.vars.clone();
+        if let Some(files) = self.static_vars.get(&(play as *const Play)) {
+            vars.extend(files.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        vars.extend(self.extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        vars
+    }
+
+    /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
+    pub(crate) fn play_host_vars(&self, play: &Play, host: &str) -> Map {
+        let empty = Map::new();
+        let files = self
+            .static_vars
+            .get(&(play as *const Play))
+            .unwrap_or(&empty);
+        let layers = VarLayers {
+            play_vars: &play.vars,
+            play_vars_files: files,
+            role_defaults: None,
+            role_vars: None,
+            role_params: None,
+            block_vars: None,
+            task_vars: None,
+            include_params: None,
+            play_hosts: &self.play_hosts,
+            playbook_dir: self.playbook_dir.as_deref(),
+        };
+        self.store.task_vars(host, &layers)
+    }
+
+    /// Everything `task` sees on `host`.
+    pub(crate) fn task_host_vars(&self, play: &Play, task: &Task, host: &str) -> Map {
+        let empty = Map::new();
+        let files = self
+            .static_vars
+            .get(&(play as *const Play))
+            .unwrap_or(&empty);
+        let role = task.role.and_then(|i| play.roles.get(i));
+        let layers = VarLayers {
+            play_vars: &play.vars,
+            play_vars_files: files,
+            role_defaults: role.map(|r| &r.defaults),
+            role_vars: role.map(|r| &r.vars),
+            role_params: role.map(|r| &r.params),
+            block_vars: None,
+            task_vars: (!task.vars.is_empty()).then_some(&task.vars),
+            include_params: None,
+            play_hosts: &self.play_hosts,
+            playbook_dir: self.playbook_dir.as_deref(),
+        };
+        self.store.task_vars(host, &layers)
+    }
+}

@@ -1,0 +1,2 @@
+hv: inv-host
+gv_web: inv-host
