@@ -155,3 +155,43 @@ async fn raw_and_ping() {
     let r = h.kv("ping", "bogus=1", false, false).await;
     assert_eq!(r.msg.unwrap(), "unsupported parameter for module: bogus");
 }
+
+#[test]
+fn registry_names_are_unique_and_known_to_the_loader() {
+    let names: Vec<&str> = flock::modules::registry()
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    for n in [
+        "template",
+        "copy",
+        "file",
+        "lineinfile",
+        "authorized_key",
+        "get_url",
+        "command",
+        "shell",
+        "raw",
+        "ping",
+        "user",
+        "group",
+        "service",
+        "mount",
+        "filesystem",
+        "lvol",
+        "seboolean",
+    ] {
+        assert!(names.contains(&n), "{n} not registered");
+    }
+    for n in &names {
+        assert!(
+            flock::playbook::is_known_module(n),
+            "{n} unknown to the loader"
+        );
+        assert_eq!(
+            names.iter().filter(|m| *m == n).count(),
+            1,
+            "{n} registered twice"
+        );
+    }
+}

@@ -315,19 +315,19 @@ mod tests {
 
     #[test]
     fn edits_keep_other_keys() {
-        let a = parse_key(A).unwrap();
-        assert_eq!(edit_keys("", &[a.clone()], true, false), format!("{A}\n"));
+        let a = [parse_key(A).unwrap()];
+        assert_eq!(edit_keys("", &a, true, false), format!("{A}\n"));
         let old = format!("{B}\n");
         assert_eq!(
-            edit_keys(&old, &[a.clone()], true, false),
+            edit_keys(&old, &a, true, false),
             format!("{B}\n{A}\n")
         );
         let both = format!("{B}\n{A}\n");
-        assert_eq!(edit_keys(&both, &[a.clone()], true, false), both);
+        assert_eq!(edit_keys(&both, &a, true, false), both);
         assert_eq!(
-            edit_keys(&both, &[a.clone()], false, false),
+            edit_keys(&both, &a, false, false),
             format!("{B}\n")
         );
-        assert_eq!(edit_keys(&both, &[a], true, true), format!("{A}\n"));
+        assert_eq!(edit_keys(&both, &a, true, true), format!("{A}\n"));
     }
 }

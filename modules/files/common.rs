@@ -153,23 +153,28 @@ pub fn attrs_differ(info: &PathInfo, attrs: &FileAttrs) -> (bool, bool, bool) {
 /// Symlinks get `chown -h`/`chgrp -h` and no mode (Linux has no link modes).
 pub fn attrs_fix_script(path: &str, info: &PathInfo, attrs: &FileAttrs) -> String {
     let (o, g, m) = attrs_differ(info, attrs);
-    let q = shell_quote(path);
+    let differing = FileAttrs {
+        owner: attrs.owner.clone().filter(|_| o),
+        group: attrs.group.clone().filter(|_| g),
+        mode: attrs.mode.filter(|_| m),
+    };
     let h = if info.kind == "link" { "-h " } else { "" };
+    set_attrs_script(&shell_quote(path), &differing, h)
+}
+
+/// `chown`/`chgrp`/`chmod` commands (each ending in `|| exit 1;`) applying every attribute in
+/// `attrs` to `target`, a shell word already quoted (`"$t"` or a quoted path); `flags` go
+/// before the value (`-R ` for recursion).
+pub fn set_attrs_script(target: &str, attrs: &FileAttrs, flags: &str) -> String {
     let mut s = String::new();
-    if o {
-        s.push_str(&format!(
-            "chown {h}{} -- {q}; ",
-            shell_quote(attrs.owner.as_deref().unwrap_or_default())
-        ));
+    if let Some(o) = &attrs.owner {
+        s.push_str(&format!("chown {flags}{} -- {target} || exit 1; ", shell_quote(o)));
     }
-    if g {
-        s.push_str(&format!(
-            "chgrp {h}{} -- {q}; ",
-            shell_quote(attrs.group.as_deref().unwrap_or_default())
-        ));
+    if let Some(g) = &attrs.group {
+        s.push_str(&format!("chgrp {flags}{} -- {target} || exit 1; ", shell_quote(g)));
     }
-    if m {
-        s.push_str(&format!("chmod {:04o} -- {q}; ", attrs.mode.unwrap_or(0)));
+    if let Some(m) = attrs.mode {
+        s.push_str(&format!("chmod {flags}{m:04o} -- {target} || exit 1; "));
     }
     s
 }
@@ -238,15 +243,7 @@ pub fn write_script(path: &str, attrs: &FileAttrs, opts: &WriteOptions) -> Strin
          if [ -e {q} ]; then chown --reference={q} \"$t\" 2>/dev/null || true; chmod --reference={q} \"$t\"; \
          else chmod 0644 \"$t\"; fi; "
     );
-    if let Some(o) = &attrs.owner {
-        s.push_str(&format!("chown {} \"$t\"; ", shell_quote(o)));
-    }
-    if let Some(g) = &attrs.group {
-        s.push_str(&format!("chgrp {} \"$t\"; ", shell_quote(g)));
-    }
-    if let Some(m) = attrs.mode {
-        s.push_str(&format!("chmod {m:04o} \"$t\"; "));
-    }
+    s.push_str(&set_attrs_script("\"$t\"", attrs, ""));
     s.push_str("sync \"$t\" 2>/dev/null || true; ");
     if let Some(v) = &opts.validate {
         let cmd = v.replace("%s", "\"$t\"");

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::common::{
-    add_path_info, apply_then_probe, attrs_fix_script, attrs_from_args, parse_probe, PathInfo,
-    PROBE_FN,
+    add_path_info, apply_then_probe, attrs_fix_script, attrs_from_args, parse_probe,
+    set_attrs_script, PathInfo, PROBE_FN,
 };
 use crate::connection::shell_quote;
 use crate::modules::{
@@ -83,18 +83,7 @@ fn query_script(path: &str, src: Option<&str>, recurse: Option<&FileAttrs>) -> S
 }
 
 fn recurse_script(path: &str, a: &FileAttrs) -> String {
-    let q = shell_quote(path);
-    let mut s = String::new();
-    if let Some(o) = &a.owner {
-        s.push_str(&format!("chown -R {} -- {q}; ", shell_quote(o)));
-    }
-    if let Some(g) = &a.group {
-        s.push_str(&format!("chgrp -R {} -- {q}; ", shell_quote(g)));
-    }
-    if let Some(m) = a.mode {
-        s.push_str(&format!("chmod -R {m:04o} -- {q}; ", m = m));
-    }
-    s
+    set_attrs_script(&shell_quote(path), a, "-R ")
 }
 
 #[async_trait]

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::common::{
     add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, parse_probe,
-    PROBE_FN,
+    set_attrs_script, PROBE_FN,
 };
 use crate::connection::shell_quote;
 use crate::modules::{
@@ -264,18 +264,7 @@ fn hex_of(want: &Option<(String, String)>) -> String {
 
 /// chown/chgrp/chmod of the temporary file `"$t"` for the asked attributes.
 fn temp_attrs(args: &ModuleArgs) -> String {
-    let a = attrs_from_args(args);
-    let mut s = String::new();
-    if let Some(o) = &a.owner {
-        s.push_str(&format!("chown {} \"$t\" || exit 1; ", shell_quote(o)));
-    }
-    if let Some(g) = &a.group {
-        s.push_str(&format!("chgrp {} \"$t\" || exit 1; ", shell_quote(g)));
-    }
-    if let Some(m) = a.mode {
-        s.push_str(&format!("chmod {m:04o} \"$t\" || exit 1; "));
-    }
-    s
+    set_attrs_script("\"$t\"", &attrs_from_args(args), "")
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use flock::connection::{ConnectSpec, Connection, HostKeyChecking, Transport};
+use flock::connection::{ConnectSpec, Connection, Transport};
 use flock::modules::args::parse_kv;
 use flock::modules::{lookup, ModuleArgs, ModuleContext, ModuleResult, Remote, TemplateRenderer};
 use flock::value::{Map, Value};
@@ -33,18 +32,8 @@ pub struct Harness {
 
 impl Harness {
     pub async fn new() -> Self {
-        let spec = ConnectSpec {
-            inventory_name: "localhost".into(),
-            transport: Transport::Local,
-            address: "localhost".into(),
-            port: 22,
-            user: "root".into(),
-            private_keys: vec![],
-            password: None,
-            host_key_checking: HostKeyChecking::Off,
-            timeout: Duration::from_secs(10),
-            ..ConnectSpec::new("localhost", Transport::Local)
-        };
+        let mut spec = ConnectSpec::new("localhost", Transport::Local);
+        spec.user = "root".into();
         Self {
             conn: Connection::open(&spec).await.expect("local connection"),
             dir: tempfile::tempdir().expect("tempdir"),
