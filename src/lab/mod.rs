@@ -776,6 +776,7 @@ impl TestLab {
     pub fn new(hosts: usize) -> TestLab {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
+        reap_test_labs();
         let name = format!(
             "t{}x{}",
             std::process::id(),
@@ -790,6 +791,24 @@ impl TestLab {
         match Lab::up(&opts) {
             Ok(lab) => TestLab(Some(lab)),
             Err(e) => panic!("TestLab::new({hosts}): {e}"),
+        }
+    }
+}
+
+/// Takes down labs of test processes that are gone (named `tPIDx…` or `tPIDy…`), e.g. after a
+/// test run was killed; a later run must not inherit them.
+pub fn reap_test_labs() {
+    for name in state::lab_names() {
+        let Some(rest) = name.strip_prefix('t') else {
+            continue;
+        };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let tail = &rest[digits.len()..];
+        if digits.is_empty() || !(tail.starts_with('x') || tail.starts_with('y')) {
+            continue;
+        }
+        if !Path::new("/proc").join(&digits).exists() {
+            let _ = Lab::down_by_name(&name);
         }
     }
 }
