@@ -16,6 +16,8 @@ pub struct Passwords {
     pub ssh: Option<String>,
     /// sudo / become password.
     pub become_: Option<String>,
+    /// Passphrase of encrypted private keys (`FLOCK_KEY_PASSPHRASE`, or asked for once).
+    pub key_passphrase: Option<String>,
 }
 
 impl std::fmt::Debug for Passwords {
@@ -100,15 +102,20 @@ pub fn connect_spec(
         .or_else(|| reach.connection.clone())
         .or_else(|| opts.connection.clone())
         .unwrap_or_else(|| "ssh".into());
-    let address =
-        var_str(vars, &["ansible_ssh_host", "ansible_host"]).unwrap_or_else(|| host.to_string());
-    let port = var_str(vars, &["ansible_ssh_port", "ansible_port"])
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(22);
-    let user = var_str(vars, &["ansible_ssh_user", "ansible_user"])
+    let address_var = var_str(vars, &["ansible_ssh_host", "ansible_host"]);
+    let port_var =
+        var_str(vars, &["ansible_ssh_port", "ansible_port"]).and_then(|p| p.parse::<u16>().ok());
+    let user_set = var_str(vars, &["ansible_ssh_user", "ansible_user"])
         .or_else(|| reach.user.clone())
-        .or_else(|| opts.user.clone())
-        .unwrap_or_else(local_user);
+        .or_else(|| opts.user.clone());
+    let fallbacks = crate::connection::Fallbacks {
+        address: address_var.is_none(),
+        port: port_var.is_none(),
+        user: user_set.is_none(),
+    };
+    let address = address_var.unwrap_or_else(|| host.to_string());
+    let port = port_var.unwrap_or(22);
+    let user = user_set.unwrap_or_else(local_user);
     let mut private_keys: Vec<PathBuf> = Vec::new();
     if let Some(k) = var_str(
         vars,
@@ -143,6 +150,10 @@ pub fn connect_spec(
         password,
         host_key_checking,
         timeout: Duration::from_secs(opts.timeout.max(1)),
+        key_passphrase: passwords.key_passphrase.clone(),
+        known_hosts: None,
+        ssh_config: None,
+        fallbacks,
     }
 }
 
