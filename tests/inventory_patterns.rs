@@ -28,10 +28,12 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/inventory/patterns.txt"),
-    )
-    .unwrap();
+    golden("patterns.txt")
+}
+
+fn golden(name: &str) -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/inventory");
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
     let mut out: Vec<Case> = Vec::new();
     for line in text.lines() {
         if let Some(head) = line.strip_prefix("== ") {
@@ -61,16 +63,25 @@ fn run_cases(
     pick: impl Fn(&Case) -> bool,
     dir_of: impl Fn(&str) -> PathBuf,
 ) -> (usize, Vec<String>) {
+    run_golden(cases(), Dialect::Legacy12, pick, dir_of)
+}
+
+fn run_golden(
+    cases: Vec<Case>,
+    dialect: Dialect,
+    pick: impl Fn(&Case) -> bool,
+    dir_of: impl Fn(&str) -> PathBuf,
+) -> (usize, Vec<String>) {
     let mut checked = 0;
     let mut failures = Vec::new();
-    for c in cases().iter().filter(|c| pick(c)) {
+    for c in cases.iter().filter(|c| pick(c)) {
         let inv = Inventory::load(&dir_of(&c.inv)).unwrap_or_else(|e| panic!("{}: {e}", c.inv));
         let limit = c.limit.replace(
             "@limit.txt",
             &format!("@{}", data_dir().join("limit.txt").display()),
         );
         let limit = (!limit.is_empty()).then_some(limit.as_str());
-        let got = inv.select(&c.pattern, limit, Dialect::Legacy12).ok();
+        let got = inv.select(&c.pattern, limit, dialect).ok();
         if got != c.expect {
             failures.push(format!(
                 "{} | {} | {}: want {:?}, got {:?}",
@@ -86,6 +97,24 @@ fn run_cases(
 fn lab_patterns_match_ansible_12() {
     let (n, failures) = run_cases(|c| c.inv == "lab.ini", |name| data_dir().join(name));
     assert!(n >= 50, "only {n} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {n} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The modern dialect against ansible-core 2.19 (`scripts/oracle/inventory-patterns-modern.sh`).
+#[test]
+fn modern_patterns_match_ansible_core() {
+    let (n, failures) = run_golden(
+        golden("patterns-modern.txt"),
+        Dialect::Modern,
+        |_| true,
+        |name| data_dir().join(name),
+    );
+    assert!(n >= 40, "only {n} cases");
     assert!(
         failures.is_empty(),
         "{} of {n} differ:\n{}",

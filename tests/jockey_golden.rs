@@ -71,6 +71,13 @@ fn every_corpus_template_matches_the_original_rendering() {
     );
 }
 
+fn which_vboxmanage_absent() -> bool {
+    std::process::Command::new("VBoxManage")
+        .arg("--version")
+        .output()
+        .is_err()
+}
+
 #[test]
 fn jinja_templates_get_the_same_values() {
     let Some((_dir, root)) = scratch() else {
@@ -154,6 +161,28 @@ fn command_line_kick_password_and_errors() {
         )
     );
 
+    // `@NAME` without VirtualBox: the name kick recorded in space/names.
+    if which_vboxmanage_absent() {
+        let (code, out, err) = flock_jockey(&root, &["password", "@core-07"]);
+        assert_eq!(
+            (code, out),
+            (0, format!("@core-07 [08-00-27-aa-bb-cc]: {password}\n")),
+            "{err}"
+        );
+        let (code, _, err) = flock_jockey(&root, &["password", "@core-99"]);
+        assert_eq!(code, 1);
+        assert!(
+            err.starts_with("flock jockey: cannot find the MAC address of VM \"core-99\": ")
+                && err.contains("core-99 is not in "),
+            "{err}"
+        );
+        let names = fs::read_to_string(root.join("names")).unwrap();
+        assert_eq!(
+            names,
+            "core-07 08-00-27-aa-bb-cc\ncore-01 08-00-27-aa-bb-cd\n"
+        );
+    }
+
     // ipxe: only the PXELINUX config, here booting from the disk.
     let (code, _, err) = flock_jockey(&root, &["ipxe", "local", "08:00:27:aa:bb:cc"]);
     assert_eq!(code, 0, "{err}");
@@ -206,6 +235,29 @@ fn command_line_kick_password_and_errors() {
         err.starts_with("flock jockey: jockey inventory not found: ")
             && err.contains("empty/hosts"),
         "{err}"
+    );
+}
+
+#[test]
+fn esxi_gets_its_boot_cfg() {
+    let Some((_dir, root)) = scratch() else {
+        return;
+    };
+    let repo = root.join("boot/esxi/repo");
+    fs::create_dir_all(&repo).unwrap();
+    fs::write(
+        repo.join("BOOT.CFG"),
+        "bootstate=0\ntitle=Loading ESXi installer\nkernel=/tboot.b00\nkernelopt=runweasel\nmodules=/b.b00 --- /jumpstrt.gz\n",
+    )
+    .unwrap();
+    let done = kick(&Space::new(&root), &opts("esxi")).unwrap();
+    assert_eq!(
+        done.esxi_boot.as_ref().map(|(p, _)| p.clone()),
+        Some(root.join("boot/esxi/boot.cfg"))
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("boot/esxi/boot.cfg")).unwrap(),
+        "bootstate=0\ntitle=Loading ESXi installer\nkernel=repo/tboot.b00\nkernelopt=ks=http://10.1.1.254:8080/08-00-27-14-68-75.ks\nmodules=repo/b.b00 --- repo/jumpstrt.gz\n"
     );
 }
 
@@ -277,4 +329,42 @@ fn module_kicks_on_the_controller() {
         "malformed MAC address \"nope\" (expected six hex pairs like 08:00:27:14:68:75)"
     );
     let _ = Mac::resolve(MAC).unwrap();
+}
+
+#[test]
+fn module_runs_from_a_playbook() {
+    let Some((dir, root)) = scratch() else {
+        return;
+    };
+    fs::write(
+        dir.path().join("kick.yml"),
+        "- hosts: localhost\n  connection: local\n  gather_facts: no\n  tasks:\n    - name: kick core-03\n      jockey: kick system=squeeze mac=08:00:27:00:00:03 addr=10.1.1.3 name=core-03 password=Secret42\n    - jockey: ipxe system=local mac=08:00:27:00:00:04\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("inv"),
+        "localhost ansible_connection=local\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flock"))
+        .current_dir(dir.path())
+        .args(["playbook", "-i", "inv", "kick.yml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("changed: [localhost]"), "{text}");
+    // The files land in the playbook directory's space, like `flock jockey kick` would write them.
+    let ks = fs::read_to_string(root.join("boot/08-00-27-00-00-03.ks")).unwrap();
+    assert!(ks.contains("address 10.1.1.3"), "{ks}");
+    assert_eq!(
+        fs::read_to_string(root.join("08-00-27-00-00-03.pass")).unwrap(),
+        "Secret42\n"
+    );
+    let pxe = fs::read_to_string(root.join("boot/pxelinux.cfg/01-08-00-27-00-00-04")).unwrap();
+    assert!(pxe.contains("\nDEFAULT local\n"), "{pxe}");
 }

@@ -1,4 +1,5 @@
-//! Variable precedence against real Ansible 1.2: `tests/golden/vars/precedence12.txt` holds what
+//! Variable precedence against real Ansible 1.2 and ansible-core 2.19: `tests/golden/vars/
+//! precedence12.txt` (and `precedence-modern.txt`) hold what
 //! 1.2 printed for `tests/data/vars12/pb/site.yml` (four `debug` tasks, extra vars
 //! `pe=extra ev=extra ev2=extra`, `register: ev` on t2), recorded by
 //! `scripts/oracle/vars-precedence.sh`. Here the same run is replayed on `VarStore` the way the
@@ -29,36 +30,40 @@ fn text(v: Option<&Value>) -> String {
     }
 }
 
-#[test]
-fn precedence_matches_ansible_12() {
+/// Replays the recorded run on `VarStore` in `dialect` and compares every printed variable.
+/// vars_files: 1.2 merges `static.yml` and (pass 1) the variable-free `vars/default.yml` into the
+/// play, then (pass 2) the host's own file into its cache; modern resolves the first-found list
+/// per host.
+fn replay(dialect: Dialect, golden_name: &str) -> usize {
     let golden = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/vars/precedence12.txt"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/vars")
+            .join(golden_name),
     )
     .unwrap();
     let mut inv = Inventory::load(&data().join("inv/hosts")).unwrap();
     inv.add_vars_dir(&data().join("pb")).unwrap();
     let extra = parse_extra_vars(&["pe=extra ev=extra ev2=extra".to_string()]).unwrap();
-
     let play_vars: Map = serde_json::from_str(
         r#"{"pv":"play","pe":"play","pf":"play","ph":"play","pd":"play","iv_host":"play"}"#,
     )
     .unwrap();
-    // vars_files pass 1: static.yml, then the first existing alternative without variables.
     let mut files = load_mapping_file(&data().join("pb/static.yml")).unwrap();
-    files.extend(load_mapping_file(&data().join("pb/vars/default.yml")).unwrap());
-
-    let hosts = inv.select("all", None, Dialect::Legacy12).unwrap();
-    assert_eq!(hosts, ["d1", "w1.example.com", "w2"]);
-    let mut store = VarStore::new(&inv, extra, Dialect::Legacy12);
+    if dialect == Dialect::Legacy12 {
+        files.extend(load_mapping_file(&data().join("pb/vars/default.yml")).unwrap());
+    }
+    let hosts = inv.select("all", None, dialect).unwrap();
+    let mut store = VarStore::new(&inv, extra, dialect);
     for h in &hosts {
         store.enter_host(h);
-        // vars_files pass 2: the host-specific alternative, where it exists.
-        let f = data().join(format!("pb/vars/{h}.yml"));
-        if f.exists() {
-            store.add_host_file_vars(h, load_mapping_file(&f).unwrap());
+        let own = data().join(format!("pb/vars/{h}.yml"));
+        if own.exists() {
+            store.add_host_file_vars(h, load_mapping_file(&own).unwrap());
+        } else if dialect == Dialect::Modern {
+            let default = data().join("pb/vars/default.yml");
+            store.add_host_file_vars(h, load_mapping_file(&default).unwrap());
         }
     }
-
     let layers = VarLayers::new(&play_vars, &files, &hosts);
     let mut checked = 0;
     for task in ["t1", "t2", "t3", "t4"] {
@@ -77,11 +82,11 @@ fn precedence_matches_ansible_12() {
                     "hv_w2" => text(hv.get("w2").as_ref().and_then(|v| v.get("iv_grp"))),
                     _ => text(vars.get(k)),
                 };
-                assert_eq!(got, want, "{task} {h}: {k}");
+                assert_eq!(got, want, "{dialect:?} {task} {h}: {k}");
                 checked += 1;
             }
         }
-        // After the task: facts (none), extra vars again, then `register`, as 1.2 does.
+        // After the task: facts (none), extra vars again (1.2), then `register`.
         for h in &hosts {
             store.apply_extra_vars_after_task(h);
             if task == "t2" {
@@ -91,5 +96,16 @@ fn precedence_matches_ansible_12() {
             }
         }
     }
-    assert_eq!(checked, 4 * 3 * 22);
+    checked
+}
+
+#[test]
+fn precedence_matches_ansible_12() {
+    assert_eq!(replay(Dialect::Legacy12, "precedence12.txt"), 4 * 3 * 22);
+}
+
+/// The same run on ansible-core 2.19 (modern precedence).
+#[test]
+fn precedence_matches_ansible_core() {
+    assert_eq!(replay(Dialect::Modern, "precedence-modern.txt"), 4 * 3 * 22);
 }

@@ -25,3 +25,26 @@ for line in sys.stdin.read().replace("}ok:", "}\nok:").splitlines():
 print("\n".join(sorted(rows)))
 ' > "$out"
 echo "wrote $out ($(wc -l < "$out") lines)"
+
+# The same run on ansible-core (modern dialect), when ANSIBLE_CORE_BIN names its bin directory.
+if [ -n "${ANSIBLE_CORE_BIN:-}" ]; then
+  out=$root/tests/golden/vars/precedence-modern.txt
+  ANSIBLE_CALLBACK_RESULT_FORMAT=json ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default \
+    "$ANSIBLE_CORE_BIN/ansible-playbook" -i ../inv/hosts ./site.yml -e "pe=extra ev=extra ev2=extra" 2>&1 | python3 -c '
+import re, sys
+task = host = None
+rows = []
+for line in sys.stdin:
+    m = re.match(r"TASK \[(\w+)\]", line)
+    if m:
+        task = m.group(1)
+    m = re.match(r"ok: \[([^\]]+)\] => \{", line)
+    if m:
+        host = m.group(1)
+    m = re.match(r"\s+\"msg\": \"(.*)\"$", line)
+    if m:
+        rows.append("%s %s %s" % (task, host, m.group(1)))
+print("\n".join(sorted(rows)))
+' > "$out"
+  echo "wrote $out ($(wc -l < "$out") lines)"
+fi

@@ -279,25 +279,22 @@ impl Inventory {
     pub fn host_vars_dialect(&self, host: &str, dialect: Dialect) -> Map {
         let mut out = Map::new();
         if let Some(&h) = self.host_ix.get(host) {
-            let mut groups = self.host_groups(h);
             match dialect {
                 Dialect::Legacy12 => {
-                    groups.sort_by(|&a, &b| {
-                        (self.groups[a].depth12, &self.groups[a].name)
-                            .cmp(&(self.groups[b].depth12, &self.groups[b].name))
-                    });
+                    let plugin_order = self.legacy_plugin_groups(h);
                     for d in &self.vars_dirs {
-                        for &g in &groups {
+                        for &g in &plugin_order {
                             d.merge_group(&self.groups[g].name, true, &mut out);
                         }
                         d.merge_host(host, true, &mut out);
                     }
-                    for &g in &groups {
+                    for g in self.legacy_host_groups(h) {
                         merge(&mut out, &self.groups[g].vars);
                     }
                     merge(&mut out, &self.host_data[h].vars);
                 }
                 Dialect::Modern => {
+                    let mut groups = self.host_groups(h);
                     groups.sort_by(|&a, &b| {
                         (self.groups[a].depth, &self.groups[a].name)
                             .cmp(&(self.groups[b].depth, &self.groups[b].name))
@@ -522,6 +519,46 @@ impl Inventory {
             }
         }
         out
+    }
+
+    /// 1.2's `Host.get_variables` order of a host's groups: a Python 2 dict filled with the
+    /// direct groups and their ancestors, then stable-sorted by (1.2) depth. Decides which of
+    /// two equal-depth groups' variables wins.
+    fn legacy_host_groups(&self, h: usize) -> Vec<usize> {
+        let mut seq: Vec<&str> = Vec::new();
+        let mut seen = HashSet::new();
+        for &g in &self.host_data[h].groups {
+            seq.push(&self.groups[g].name);
+            self.ancestor_names(g, &mut seq, &mut seen);
+        }
+        self.py2_depth_sorted(&seq)
+    }
+
+    fn ancestor_names<'a>(&'a self, g: usize, seq: &mut Vec<&'a str>, seen: &mut HashSet<usize>) {
+        for &p in &self.groups[g].parents {
+            seq.push(&self.groups[p].name);
+            if seen.insert(p) {
+                self.ancestor_names(p, seq, seen);
+            }
+        }
+    }
+
+    /// 1.2's vars-plugin order (`groups_for_host`): the inventory's groups in Python 2 dict
+    /// order of their names, those holding the host, stable-sorted by depth.
+    fn legacy_plugin_groups(&self, h: usize) -> Vec<usize> {
+        let member: HashSet<usize> = self.host_groups(h).into_iter().collect();
+        let names: Vec<&str> = self.groups.iter().map(|g| g.name.as_str()).collect();
+        let ordered = self.py2_depth_sorted(&names);
+        ordered.into_iter().filter(|g| member.contains(g)).collect()
+    }
+
+    fn py2_depth_sorted(&self, names: &[&str]) -> Vec<usize> {
+        let mut ids: Vec<usize> = crate::template::py2dict::insert_order(names)
+            .into_iter()
+            .filter_map(|n| self.group_index(n))
+            .collect();
+        ids.sort_by_key(|&g| self.groups[g].depth12);
+        ids
     }
 
     /// A group's hosts including child groups' (modern order: own hosts, then descendants

@@ -366,11 +366,13 @@ fn match_one_modern(inv: &Inventory, p: &str) -> Result<Vec<String>, InventoryEr
                 }
             }
             _ => {
+                // Out of range: no hosts (ansible-core catches the IndexError).
                 let i = idx(start);
                 if i < 0 || i >= len {
-                    return Err(perr(p, "no hosts matched the subscripted pattern"));
+                    Vec::new()
+                } else {
+                    vec![hosts[i as usize].clone()]
                 }
-                vec![hosts[i as usize].clone()]
             }
         };
     }

@@ -145,3 +145,54 @@ fn add_host_and_group_by() {
     assert_eq!(inv.host_vars("new")["ansible_ssh_host"], "10.9.9.9");
     assert!(inv.hosts().contains(&"new".to_string()));
 }
+
+/// A host in two groups of equal depth that both set `x`: 1.2's winner follows Python 2 dict
+/// order (observed with real Ansible 1.2: `ansible h -c local -m debug -a 'msg={{x}}'`).
+#[test]
+fn equal_depth_ties_follow_python2_dict_order() {
+    let observed = [
+        ("a", "b", "b"),
+        ("b", "a", "b"),
+        ("web", "db", "db"),
+        ("db", "web", "db"),
+        ("zeta", "alpha", "zeta"),
+        ("core", "com", "com"),
+        ("g1", "g2", "g1"),
+        ("g2", "g1", "g1"),
+        ("RedHat", "core", "RedHat"),
+    ];
+    for (g1, g2, want) in observed {
+        let text = format!("[{g1}]\nh\n[{g2}]\nh\n[{g1}:vars]\nx={g1}\n[{g2}:vars]\nx={g2}\n");
+        let inv = Inventory::from_ini_str(&text, "inv").unwrap();
+        assert_eq!(inv.host_vars("h")["x"], want, "{g1} {g2}");
+        // Modern Ansible sorts equal-depth groups by name.
+        let modern_want = if g1 > g2 { g1 } else { g2 };
+        assert_eq!(
+            inv.host_vars_dialect("h", Dialect::Modern)["x"],
+            modern_want,
+            "{g1} {g2}"
+        );
+    }
+}
+
+/// The same ties through `group_vars/` files (1.2's vars plugin), observed with real 1.2.
+#[test]
+fn equal_depth_group_vars_files_follow_python2_dict_order() {
+    let observed = [
+        ("web", "db", "db"),
+        ("core", "com", "com"),
+        ("g1", "g2", "g1"),
+        ("RedHat", "core", "RedHat"),
+        ("a", "b", "b"),
+        ("zeta", "alpha", "zeta"),
+    ];
+    for (g1, g2, want) in observed {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("group_vars")).unwrap();
+        std::fs::write(dir.path().join("inv"), format!("[{g1}]\nh\n[{g2}]\nh\n")).unwrap();
+        std::fs::write(dir.path().join("group_vars").join(g1), format!("y: {g1}\n")).unwrap();
+        std::fs::write(dir.path().join("group_vars").join(g2), format!("y: {g2}\n")).unwrap();
+        let inv = Inventory::load(&dir.path().join("inv")).unwrap();
+        assert_eq!(inv.host_vars("h")["y"], want, "{g1} {g2}");
+    }
+}

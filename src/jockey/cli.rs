@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::crypt::generate_password;
 use super::kick::{self, KickOptions};
 use super::space::HTTP_PORT;
-use super::{dump, http, ipmi, masq, JockeyError, Mac, Result, Space};
+use super::{dump, http, ipmi, masq, JockeyError, Result, Space};
 
 /// Arguments of `flock jockey`.
 #[derive(clap::Args, Debug)]
@@ -148,7 +148,7 @@ fn dispatch(space: &Space, cmd: JockeyCommand) -> Result<ExitCode> {
             name,
             password,
         } => {
-            let mac = Mac::resolve(&mac)?;
+            let mac = space.resolve(&mac)?;
             let addr = ip.as_deref().map(parse_ip).transpose()?;
             let done = kick::kick(
                 space,
@@ -176,7 +176,7 @@ fn dispatch(space: &Space, cmd: JockeyCommand) -> Result<ExitCode> {
             }
         }
         JockeyCommand::Ipxe { system, mac } => {
-            let (path, warnings) = kick::pxelinux(space, &system, Mac::resolve(&mac)?)?;
+            let (path, warnings) = kick::pxelinux(space, &system, space.resolve(&mac)?)?;
             println!("wrote {}", path.display());
             for w in &warnings {
                 eprintln!("warning: {w}");
@@ -215,7 +215,7 @@ fn dispatch(space: &Space, cmd: JockeyCommand) -> Result<ExitCode> {
 }
 
 fn password(space: &Space, target: &str) -> Result<ExitCode> {
-    let mac = Mac::resolve(target)?;
+    let mac = space.resolve(target)?;
     match kick::stored_password(space, mac)? {
         Some(p) => {
             println!("{target} [{}]: {p}", mac.dashed());

@@ -60,6 +60,10 @@ pub struct KickPlan {
     pub esxi_boot: Option<(PathBuf, String)>,
     /// Things worth telling the user (e.g. no menu label for the system).
     pub warnings: Vec<String>,
+    /// The host name, recorded in `space/names` with the MAC.
+    pub name: String,
+    /// `space/names`.
+    pub names_file: PathBuf,
 }
 
 /// What a kick did.
@@ -155,18 +159,23 @@ pub fn plan(space: &Space, opts: &KickOptions) -> Result<KickPlan> {
         password_file: space.root.join(format!("{ks}.pass")),
         esxi_boot,
         warnings,
+        name: name.to_string(),
+        names_file: space.names(),
     })
 }
 
 impl KickPlan {
-    /// Writes the files: kickstart, PXELINUX config, password (mode 0600), ESXi boot.cfg.
+    /// Writes the files: kickstart, PXELINUX config, password (mode 0600), ESXi boot.cfg, and
+    /// records the name in `space/names`.
     pub fn write(&self) -> Result<()> {
         write_file(&self.kickstart.0, &self.kickstart.1)?;
         write_file(&self.pxelinux.0, &self.pxelinux.1)?;
         if let Some((path, text)) = &self.esxi_boot {
             write_file(path, text)?;
         }
-        write_secret(&self.password_file, &format!("{}\n", self.password))
+        write_secret(&self.password_file, &format!("{}\n", self.password))?;
+        let space = Space::new(self.names_file.parent().unwrap_or(Path::new(".")));
+        space.record_name(&self.name, self.mac)
     }
 }
 

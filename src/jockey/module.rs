@@ -17,7 +17,7 @@ use crate::modules::{
 };
 
 use super::kick::{self, KickOptions};
-use super::{JockeyError, Mac, Space};
+use super::{JockeyError, Space};
 
 /// The `jockey` module.
 pub struct Jockey;
@@ -90,7 +90,7 @@ pub fn run_on_controller(
         space = space.with_hosts(resolve(h));
     }
     let mac_arg = args.str("mac").unwrap_or_default();
-    let mac = Mac::resolve(mac_arg)?;
+    let mac = space.resolve(mac_arg)?;
     match action.as_str() {
         "kick" => {
             let system = args

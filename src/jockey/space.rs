@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
-use super::{JockeyError, Result};
+use super::{JockeyError, Mac, Result};
 
 /// Port of the built-in HTTP server (the original's nginx listened on 8080 too).
 pub const HTTP_PORT: u16 = 8080;
@@ -61,6 +61,71 @@ impl Space {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// `space/names`: `NAME MAC` lines written by `kick`, so `@NAME` works without VirtualBox.
+    pub fn names(&self) -> PathBuf {
+        self.root.join("names")
+    }
+
+    /// `MAC` or `@NAME`: a MAC address as given; for `@NAME` the first NIC of the VirtualBox VM
+    /// NAME (as the original did), else the MAC `kick` recorded for NAME in `space/names`.
+    pub fn resolve(&self, target: &str) -> Result<Mac> {
+        let Some(name) = target.strip_prefix('@') else {
+            return target.parse();
+        };
+        match Mac::resolve(target) {
+            Ok(mac) => Ok(mac),
+            Err(JockeyError::Vm { vm, msg }) => match self.recorded_mac(name)? {
+                Some(mac) => Ok(mac),
+                None => Err(JockeyError::Vm {
+                    vm,
+                    msg: format!("{msg}; and {name} is not in {}", self.names().display()),
+                }),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The MAC recorded for `name` in `space/names`.
+    pub fn recorded_mac(&self, name: &str) -> Result<Option<Mac>> {
+        let path = self.names();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(JockeyError::io(path, e)),
+        };
+        for (i, line) in text.lines().enumerate() {
+            let mut f = line.split_whitespace();
+            if let (Some(n), Some(m)) = (f.next(), f.next()) {
+                if n == name {
+                    return m.parse().map(Some).map_err(|_| JockeyError::Inventory {
+                        path: path.clone(),
+                        line: i + 1,
+                        column: line.find(m).unwrap_or(0) + 1,
+                        msg: format!("malformed MAC address {m:?}"),
+                    });
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Records `name` → `mac` in `space/names` (replacing earlier lines for either).
+    pub fn record_name(&self, name: &str, mac: Mac) -> Result<()> {
+        let path = self.names();
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut text: String = old
+            .lines()
+            .filter(|l| {
+                let mut f = l.split_whitespace();
+                let (n, m) = (f.next(), f.next().and_then(|m| m.parse::<Mac>().ok()));
+                n.is_some() && n != Some(name) && m != Some(mac)
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        text.push_str(&format!("{name} {}\n", mac.dashed()));
+        std::fs::write(&path, text).map_err(|e| JockeyError::io(path, e))
     }
 
     /// Reads and checks the inventory.
