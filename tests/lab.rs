@@ -11,7 +11,7 @@ use flock::lab::{Flavor, Lab, LabError, LabOptions, TestLab};
 fn unique_name() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     format!(
-        "it{}x{}",
+        "t{}y{}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst)
     )
@@ -407,4 +407,29 @@ fn a_broken_leftover_lab_does_not_block_the_next_one() {
     let again = Lab::up(&opts).unwrap();
     assert_eq!(text(&ssh(&again, "core-02", "hostname")).trim(), "core-02");
     again.down().unwrap();
+}
+
+#[test]
+fn labs_of_dead_test_processes_are_reaped() {
+    // A pid above the kernel's maximum can never be alive.
+    let pid_max: u64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let name = format!("t{}x{}", pid_max + 1, std::process::id());
+    let opts = LabOptions {
+        name: name.clone(),
+        hosts: 1,
+        subnet: Some("auto".into()),
+        flavor: Flavor::Debian,
+    };
+    let orphan = Lab::up(&opts).unwrap();
+    std::mem::forget(orphan); // as if its test process had been killed
+    let _lab = TestLab::new(1);
+    assert!(matches!(Lab::open(&name), Err(LabError::NotFound(_))));
+    assert!(
+        !netns_inodes(&name).iter().any(|_| true),
+        "its namespaces are gone"
+    );
 }

@@ -318,16 +318,10 @@ mod tests {
         let a = [parse_key(A).unwrap()];
         assert_eq!(edit_keys("", &a, true, false), format!("{A}\n"));
         let old = format!("{B}\n");
-        assert_eq!(
-            edit_keys(&old, &a, true, false),
-            format!("{B}\n{A}\n")
-        );
+        assert_eq!(edit_keys(&old, &a, true, false), format!("{B}\n{A}\n"));
         let both = format!("{B}\n{A}\n");
         assert_eq!(edit_keys(&both, &a, true, false), both);
-        assert_eq!(
-            edit_keys(&both, &a, false, false),
-            format!("{B}\n")
-        );
+        assert_eq!(edit_keys(&both, &a, false, false), format!("{B}\n"));
         assert_eq!(edit_keys(&both, &a, true, true), format!("{A}\n"));
     }
 }

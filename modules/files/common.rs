@@ -168,10 +168,16 @@ pub fn attrs_fix_script(path: &str, info: &PathInfo, attrs: &FileAttrs) -> Strin
 pub fn set_attrs_script(target: &str, attrs: &FileAttrs, flags: &str) -> String {
     let mut s = String::new();
     if let Some(o) = &attrs.owner {
-        s.push_str(&format!("chown {flags}{} -- {target} || exit 1; ", shell_quote(o)));
+        s.push_str(&format!(
+            "chown {flags}{} -- {target} || exit 1; ",
+            shell_quote(o)
+        ));
     }
     if let Some(g) = &attrs.group {
-        s.push_str(&format!("chgrp {flags}{} -- {target} || exit 1; ", shell_quote(g)));
+        s.push_str(&format!(
+            "chgrp {flags}{} -- {target} || exit 1; ",
+            shell_quote(g)
+        ));
     }
     if let Some(m) = attrs.mode {
         s.push_str(&format!("chmod {flags}{m:04o} -- {target} || exit 1; "));

@@ -25,9 +25,11 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), CaError> 
     let name = path
         .file_name()
         .ok_or_else(|| CaError::Input(format!("{}: not a file name", path.display())))?;
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut tmp = dir.to_path_buf();
     tmp.push(format!(
-        ".{}.tmp{}",
+        ".{}.tmp{}-{seq}",
         name.to_string_lossy(),
         std::process::id()
     ));

@@ -84,6 +84,14 @@ impl Module for CaModule {
     }
 }
 
+/// Another host's task created the CA at the same moment: not a failure, and not our change.
+fn concurrent_create(r: Result<ModuleResult, CaError>) -> Result<ModuleResult, CaError> {
+    match r {
+        Err(CaError::Exists(_)) => Ok(ModuleResult::changed(false)),
+        other => other,
+    }
+}
+
 fn need<'a>(args: &'a ModuleArgs, key: &str) -> Result<&'a str, CaError> {
     args.str(key)
         .ok_or_else(|| CaError::Input(format!("missing required arguments: {key}")))
@@ -146,9 +154,9 @@ pub fn run_on_controller(
         let keys = v.keys(&ca);
         let bits = args.int("bits").unwrap_or(2048) as u32;
         return match command.as_str() {
-            "create" => step(keys.join("ca.crt").exists(), &mut || {
+            "create" => concurrent_create(step(keys.join("ca.crt").exists(), &mut || {
                 Ok(v.create(&ca, days.unwrap_or(3650))?.display().to_string())
-            }),
+            })),
             "server" | "client" => {
                 let name = need(args, "name")?;
                 let role = if command == "server" {
@@ -198,11 +206,11 @@ pub fn run_on_controller(
     match command.as_str() {
         "create" => {
             let exists = g.ca_dir.join(&ca).join("cacert.pem").exists();
-            let mut r = step(exists, &mut || {
+            let mut r = concurrent_create(step(exists, &mut || {
                 g.create(&ca, days.unwrap_or(365), args.str("email"))
-            })?;
-            if !check || exists {
-                r = r.with("hash", g.cahash(&ca)?);
+            }))?;
+            if let (false, Ok(h)) = (check && !exists, g.cahash(&ca)) {
+                r = r.with("hash", h);
             }
             Ok(r)
         }
@@ -307,5 +315,58 @@ mod tests {
 
         let e = run_on_controller(d, false, &args("sign", &[("ca", "nosuch"), ("name", "x")]));
         assert!(e.unwrap_err().to_string().contains("unknown CA"));
+    }
+
+    /// A play runs a task for all hosts at once: one create wins, every sign gets its own serial.
+    #[test]
+    fn concurrent_tasks_on_one_ca_do_not_mix() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().to_path_buf();
+        let hosts: Vec<String> = (1..=6).map(|i| format!("core-0{i}")).collect();
+        // The linear strategy: every host finishes a task before any starts the next.
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(hosts.len()));
+        let threads: Vec<_> = hosts
+            .iter()
+            .cloned()
+            .map(|h| {
+                let d = d.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let ec = ("key", "ec256");
+                    let mut changed = Vec::new();
+                    for (cmd, kv) in [
+                        ("create", vec![("ca", "coreca"), ec]),
+                        ("host", vec![("ca", "coreca"), ("name", h.as_str()), ec]),
+                        ("sign", vec![("ca", "coreca"), ("name", h.as_str())]),
+                    ] {
+                        barrier.wait();
+                        let r = run_on_controller(&d, false, &args(cmd, &kv)).unwrap();
+                        assert!(!r.failed, "{cmd} {h}: {:?}", r.msg);
+                        changed.push(r.changed);
+                    }
+                    changed
+                })
+            })
+            .collect();
+        let results: Vec<Vec<bool>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(
+            results.iter().filter(|r| r[0]).count(),
+            1,
+            "one create: {results:?}"
+        );
+        assert!(results.iter().all(|r| r[1] && r[2]));
+        let g = Grid::new(d.join("ca"), d.join("keys"));
+        let auth = g.open("coreca").unwrap();
+        let index = auth.index().unwrap();
+        let mut serials: Vec<&str> = index.iter().map(|e| e.serial.as_str()).collect();
+        serials.sort();
+        serials.dedup();
+        assert_eq!(serials.len(), 6, "{index:?}");
+        for h in &hosts {
+            assert_eq!(
+                g.verify("coreca", h).unwrap().oneline(),
+                format!("/O=Grid/OU=Core/OU=coreca-cahost/CN=host/{h}")
+            );
+        }
     }
 }

@@ -250,6 +250,35 @@ pub struct Issued {
     pub subject: Name,
 }
 
+/// An exclusive `flock(2)` on a CA's lock file, held while its database changes (plays sign
+/// for many hosts at once). Released when dropped.
+struct DbLock {
+    _file: std::fs::File,
+}
+
+impl DbLock {
+    fn take(path: &Path) -> Result<DbLock, CaError> {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| CaError::io(path, e))?;
+        loop {
+            // SAFETY: flock on a descriptor we own; no memory is involved.
+            let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+            if rc == 0 {
+                return Ok(DbLock { _file: f });
+            }
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                return Err(CaError::io(path, err));
+            }
+        }
+    }
+}
+
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -279,7 +308,7 @@ impl Authority {
         spec: KeySpec,
         digest: Digest,
     ) -> Result<Authority, CaError> {
-        if store.cert.exists() || store.key.exists() {
+        if store.cert.exists() {
             return Err(CaError::Exists(store.cert.clone()));
         }
         for p in [&store.cert, &store.index, &store.newcerts] {
@@ -290,6 +319,20 @@ impl Authority {
         if let Some(d) = store.key.parent() {
             let private = d.file_name().is_some_and(|n| n == "private");
             files::mkdir(d, private)?;
+        }
+        // Claim the key file (O_EXCL): of two concurrent creates exactly one goes on, so a key
+        // and a certificate of different runs never mix. The real key is renamed over it.
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(SECRET)
+                .open(&store.key)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => CaError::Exists(store.key.clone()),
+                    _ => CaError::io(&store.key, e),
+                })?;
         }
         files::mkdir(&store.newcerts, false)?;
         let key = generate_key(spec, digest)?;
@@ -355,6 +398,12 @@ impl Authority {
             ski,
             key_usages,
         })
+    }
+
+    fn lock(&self) -> Result<DbLock, CaError> {
+        let mut p = self.store.index.clone().into_os_string();
+        p.push(".lock");
+        DbLock::take(Path::new(&p))
     }
 
     fn issuer(&self) -> Result<Issuer<'static, &KeyPair>, CaError> {
@@ -451,6 +500,7 @@ impl Authority {
                 req_path.display()
             )));
         }
+        let _lock = self.lock()?;
         let mut index = self.index()?;
         let oneline = subject.oneline();
         if index
@@ -521,6 +571,7 @@ impl Authority {
         let cert = parse_cert(&der, cert_path)?;
         let serial = cert.raw_serial_as_string().replace(':', "").to_uppercase();
         let serial = serial.trim_start_matches('0').to_string();
+        let _lock = self.lock()?;
         let mut index = self.index()?;
         let entry = index
             .iter_mut()
@@ -540,12 +591,17 @@ impl Authority {
         entry.revoked = utc_short(now());
         let subject = entry.subject.clone();
         self.write_index(&index)?;
-        self.write_crl(crl_days)?;
+        self.crl_locked(crl_days)?;
         Ok(subject)
     }
 
     /// Writes the CRL of all revoked serials, valid for `days`, to `store.crl`; returns its PEM.
     pub fn write_crl(&self, days: u32) -> Result<String, CaError> {
+        let _lock = self.lock()?;
+        self.crl_locked(days)
+    }
+
+    fn crl_locked(&self, days: u32) -> Result<String, CaError> {
         let mut revoked = Vec::new();
         for e in self.index()?.iter().filter(|e| e.status == 'R') {
             let bytes = hex::decode(if e.serial.len() % 2 == 1 {

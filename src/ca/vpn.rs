@@ -238,6 +238,16 @@ impl Vpn {
         dir: &Path,
         remote: &str,
     ) -> Result<PathBuf, CaError> {
+        self.tunnelblick(ca, name, dir, &[(remote.to_string(), PORT)])
+    }
+
+    fn tunnelblick(
+        &self,
+        ca: &str,
+        name: &str,
+        dir: &Path,
+        remotes: &[(String, u16)],
+    ) -> Result<PathBuf, CaError> {
         let conf = dir.join(format!("{name}.ovpn"));
         self.bundle(
             ca,
@@ -245,7 +255,7 @@ impl Vpn {
             &dir.join(name),
             &conf,
             &format!("{name}/"),
-            &[(remote.to_string(), PORT)],
+            remotes,
         )?;
         Ok(conf)
     }
@@ -303,16 +313,7 @@ impl Vpn {
                 hosts_dir.display()
             )));
         }
-        let conf = dir.join(format!("{name}.ovpn"));
-        self.bundle(
-            ca,
-            name,
-            &dir.join(name),
-            &conf,
-            &format!("{name}/"),
-            &remotes,
-        )?;
-        Ok(conf)
+        self.tunnelblick(ca, name, dir, &remotes)
     }
 }
 

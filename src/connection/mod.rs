@@ -169,6 +169,9 @@ impl ExecOutput {
 #[derive(Debug, Error)]
 pub enum ConnectionError {
     /// TCP connect, handshake or timeout failure: connection refused, no route, timed out.
+    /// An earlier failure to open this host's connection, remembered for the rest of the run.
+    #[error("{0}")]
+    Remembered(String),
     #[error("failed to connect to {host}: {msg}")]
     Connect { host: String, msg: String },
     /// Authentication was refused.

@@ -43,10 +43,7 @@ impl ConnectionPool {
             .await;
         match res {
             Ok(c) => Ok(c.clone()),
-            Err(msg) => Err(ConnectionError::Connect {
-                host: spec.inventory_name.clone(),
-                msg: msg.clone(),
-            }),
+            Err(msg) => Err(ConnectionError::Remembered(msg.clone())),
         }
     }
 

@@ -438,6 +438,11 @@ impl Runner {
                 .collect()
                 .await
         };
+        let outcomes = if self.dialect == Dialect::Legacy12 && task.module == "group_by" {
+            bypass_host_loop(outcomes)
+        } else {
+            outcomes
+        };
         let handler_names = self.handler_names(play);
         let mut notified = notified;
         for (host, outcome) in outcomes {
@@ -590,6 +595,48 @@ impl Runner {
             become_for(reach, &self.opts, &self.passwords),
         )
     }
+}
+
+/// Ansible 1.2 ran `group_by` once for all the task's hosts (`BYPASS_HOST_LOOP`): one result,
+/// `{"changed": any, "groups": {group: [hosts]}}`, printed for the first host and counted for all.
+fn bypass_host_loop(mut outcomes: Vec<(String, HostOutcome)>) -> Vec<(String, HostOutcome)> {
+    let mut groups = Map::new();
+    let mut changed = false;
+    for (host, o) in &outcomes {
+        if o.status == Status::Skipped {
+            continue;
+        }
+        changed |= is_changed(&o.result);
+        for g in &o.add_groups {
+            let entry = groups
+                .entry(g.clone())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(a) = entry {
+                a.push(Value::String(host.clone()));
+            }
+        }
+    }
+    let mut result = Map::new();
+    result.insert("changed".into(), Value::Bool(changed));
+    result.insert("groups".into(), Value::Object(groups));
+    let status = if changed { Status::Changed } else { Status::Ok };
+    for (i, (_, o)) in outcomes.iter_mut().enumerate() {
+        if matches!(o.status, Status::Unreachable | Status::Failed) {
+            continue;
+        }
+        o.status = status;
+        o.result = result.clone();
+        o.lines = if i == 0 {
+            vec![ItemLine {
+                status,
+                item: None,
+                result: result.clone(),
+            }]
+        } else {
+            Vec::new()
+        };
+    }
+    outcomes
 }
 
 /// The play's connection settings.

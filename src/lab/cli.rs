@@ -143,6 +143,14 @@ fn run_inner(args: LabArgs) -> Result<ExitCode, LabError> {
                     String::new()
                 }
             );
+            if timings {
+                let phases: Vec<String> = lab
+                    .timings()
+                    .iter()
+                    .map(|(what, d)| format!("{what} {:.3}", d.as_secs_f64()))
+                    .collect();
+                println!("  phases (s): {}", phases.join(", "));
+            }
             Ok(ExitCode::SUCCESS)
         }
         LabCommand::Down { name } => {

@@ -22,8 +22,7 @@ mod keys;
 mod net;
 mod state;
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
@@ -164,6 +163,7 @@ pub struct Lab {
     state: State,
     hosts: Vec<LabHost>,
     dir: PathBuf,
+    timings: Vec<(&'static str, Duration)>,
 }
 
 /// Fails unless running as root.
@@ -218,6 +218,7 @@ impl Lab {
             hosts: state.hosts.iter().map(|h| h.host.clone()).collect(),
             state,
             dir,
+            timings: Vec::new(),
         };
         match lab.build() {
             Ok(()) => Ok(lab),
@@ -240,6 +241,7 @@ impl Lab {
             hosts: state.hosts.iter().map(|h| h.host.clone()).collect(),
             state,
             dir: state::lab_dir(name),
+            timings: Vec::new(),
         })
     }
 
@@ -281,6 +283,11 @@ impl Lab {
     /// The hosts file the controller namespace sees as `/etc/hosts`.
     pub fn hosts_file_path(&self) -> PathBuf {
         self.dir.join("etc-hosts")
+    }
+
+    /// How long each phase of [`Lab::up`] took (empty for an opened lab).
+    pub fn timings(&self) -> &[(&'static str, Duration)] {
+        &self.timings
     }
 
     /// Whether every host's processes are still running.
@@ -409,6 +416,11 @@ impl Lab {
 
     /// Everything after the reservation: keys, files, namespaces, processes, readiness.
     fn build(&mut self) -> Result<(), LabError> {
+        let mut t = Instant::now();
+        let mut mark = |timings: &mut Vec<(&'static str, Duration)>, what: &'static str| {
+            timings.push((what, t.elapsed()));
+            t = Instant::now();
+        };
         let name = self.state.name.clone();
         let subnet = self.state.subnet;
         let dir = self.dir.clone();
@@ -457,6 +469,7 @@ impl Lab {
             known.push_str(&format!("{},{} {alg} {b64}\n", h.name, h.address));
         }
         write_file(&self.known_hosts_path(), &known, 0o644)?;
+        mark(&mut self.timings, "keys and files");
 
         // Namespaces and links: one `ip` for the namespaces, one inside the controller's.
         let ctl = ctl_netns(&name);
@@ -465,6 +478,7 @@ impl Lab {
             batch.push_str(&format!("netns add {}\n", host_netns(&name, &h.name)));
         }
         net::ip_batch(None, &batch)?;
+        mark(&mut self.timings, "namespaces");
         let mut batch = format!(
             "link set lo up\nlink add br0 type bridge\naddr add {}/{} dev br0\nlink set br0 up\n",
             subnet.controller(),
@@ -478,21 +492,66 @@ impl Lab {
             ));
         }
         net::ip_batch(Some(&ctl), &batch)?;
+        mark(&mut self.timings, "links");
 
-        // The hosts themselves.
+        // The hosts themselves, started from a few threads (each start waits for its exec).
+        let jobs: Vec<(usize, LabHost)> = self.hosts.iter().cloned().enumerate().collect();
+        let threads = 4.min(jobs.len());
+        let mut started: Vec<(usize, Result<Child, LabError>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|k| {
+                    let mine: Vec<&(usize, LabHost)> =
+                        jobs.iter().skip(k).step_by(threads).collect();
+                    let (dir, name) = (&dir, &name);
+                    s.spawn(move || {
+                        mine.into_iter()
+                            .map(|(i, h)| {
+                                let dirs = host::HostDirs::new(dir, &h.name);
+                                let log = dir.join("logs").join(format!("{}.log", h.name));
+                                (
+                                    *i,
+                                    host::spawn(
+                                        &dirs,
+                                        h,
+                                        &subnet,
+                                        &host_netns(name, &h.name),
+                                        &log,
+                                    ),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        started.sort_by_key(|(i, _)| *i);
         let mut children: Vec<Child> = Vec::new();
-        for (i, h) in self.hosts.clone().iter().enumerate() {
-            let dirs = host::HostDirs::new(&dir, &h.name);
-            let log = dir.join("logs").join(format!("{}.log", h.name));
-            let child = host::spawn(&dirs, h, &subnet, &host_netns(&name, &h.name), &log)?;
-            let pid = child.id();
-            let st = &mut self.state.hosts[i];
-            st.pid = pid;
-            st.start = state::start_time(pid).unwrap_or(0);
-            children.push(child);
+        let mut first_error = None;
+        for (i, r) in started {
+            match r {
+                Ok(child) => {
+                    let st = &mut self.state.hosts[i];
+                    st.pid = child.id();
+                    st.start = state::start_time(st.pid).unwrap_or(0);
+                    children.push(child);
+                }
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
         }
         self.state.write()?;
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        if children.len() != self.hosts.len() {
+            return Err(LabError::Setup("a host starter thread panicked".into()));
+        }
+        mark(&mut self.timings, "processes");
         self.wait_ready(&mut children)?;
+        mark(&mut self.timings, "sshd ready");
         for st in &mut self.state.hosts {
             st.init = state::first_child(st.pid).unwrap_or(0);
         }
@@ -502,69 +561,51 @@ impl Lab {
         Ok(())
     }
 
-    /// Waits until every host's sshd sends its banner (from inside the controller namespace).
+    /// Waits until every host's sshd listens on port 22 (seen in `/proc/PID/net/tcp` of a
+    /// process in the host's network namespace: no connection, so sshd forks nothing).
     fn wait_ready(&self, children: &mut [Child]) -> Result<(), LabError> {
-        let ns = std::fs::File::open(net::netns_path(&ctl_netns(&self.state.name)))
-            .map_err(|e| LabError::io("opening the controller namespace", e))?;
-        let addrs: Vec<(String, Ipv4Addr)> = self
-            .hosts
-            .iter()
-            .map(|h| (h.name.clone(), h.address))
-            .collect();
         let deadline = Instant::now()
             + Duration::from_secs(20)
-            + Duration::from_millis(100 * addrs.len() as u64);
-        let waiter = std::thread::spawn(move || -> Result<(), String> {
-            use std::os::fd::AsRawFd;
-            // SAFETY: setns on this thread only.
-            if unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-                return Err(format!(
-                    "entering the controller namespace: {}",
-                    std::io::Error::last_os_error()
-                ));
-            }
-            for (name, addr) in addrs {
-                loop {
-                    if banner(SocketAddr::from((addr, 22))) {
-                        break;
-                    }
-                    if Instant::now() > deadline {
-                        return Err(format!("{name} ({addr}) did not answer on port 22"));
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-            Ok(())
-        });
-        while !waiter.is_finished() {
-            for (c, h) in children.iter_mut().zip(&self.hosts) {
-                if let Ok(Some(status)) = c.try_wait() {
+            + Duration::from_millis(100 * children.len() as u64);
+        let mut pending: Vec<usize> = (0..children.len()).collect();
+        loop {
+            let mut still = Vec::new();
+            for &i in &pending {
+                let name = &self.hosts[i].name;
+                if let Ok(Some(status)) = children[i].try_wait() {
                     return Err(LabError::Setup(format!(
-                        "lab host {} exited during setup ({status})",
-                        h.name
+                        "lab host {name} exited during setup ({status})"
                     )));
                 }
+                if !listens_on_22(children[i].id()) {
+                    still.push(i);
+                }
+            }
+            pending = still;
+            let Some(&first) = pending.first() else {
+                return Ok(());
+            };
+            if Instant::now() > deadline {
+                let h = &self.hosts[first];
+                return Err(LabError::Setup(format!(
+                    "{} ({}): sshd did not start listening",
+                    h.name, h.address
+                )));
             }
             std::thread::sleep(Duration::from_millis(5));
-        }
-        match waiter.join() {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(LabError::Setup(e)),
-            Err(_) => Err(LabError::Setup("readiness check panicked".into())),
         }
     }
 }
 
-/// Whether an SSH server answers at `addr` with its banner.
-fn banner(addr: SocketAddr) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(300)) else {
+/// Whether a TCP socket listens on port 22 in the network namespace of process `pid`.
+fn listens_on_22(pid: u32) -> bool {
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")) else {
         return false;
     };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let mut buf = [0u8; 4];
-    let ok = s.read_exact(&mut buf).is_ok() && &buf == b"SSH-";
-    let _ = s.write_all(b"SSH-2.0-flock-lab-probe\r\n");
-    ok
+    text.lines().skip(1).any(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() > 3 && f[1].ends_with(":0016") && f[3] == "0A"
+    })
 }
 
 fn write_file(path: &Path, text: &str, mode: u32) -> Result<(), LabError> {
@@ -735,6 +776,7 @@ impl TestLab {
     pub fn new(hosts: usize) -> TestLab {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
+        reap_test_labs();
         let name = format!(
             "t{}x{}",
             std::process::id(),
@@ -749,6 +791,24 @@ impl TestLab {
         match Lab::up(&opts) {
             Ok(lab) => TestLab(Some(lab)),
             Err(e) => panic!("TestLab::new({hosts}): {e}"),
+        }
+    }
+}
+
+/// Takes down labs of test processes that are gone (named `tPIDx…` or `tPIDy…`), e.g. after a
+/// test run was killed; a later run must not inherit them.
+pub fn reap_test_labs() {
+    for name in state::lab_names() {
+        let Some(rest) = name.strip_prefix('t') else {
+            continue;
+        };
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let tail = &rest[digits.len()..];
+        if digits.is_empty() || !(tail.starts_with('x') || tail.starts_with('y')) {
+            continue;
+        }
+        if !Path::new("/proc").join(&digits).exists() {
+            let _ = Lab::down_by_name(&name);
         }
     }
 }

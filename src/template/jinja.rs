@@ -235,7 +235,7 @@ impl std::fmt::Debug for Scope {
 
 impl Scope {
     fn new(eng: &Engine<'_>, depth: usize, mode: Mode) -> Arc<Self> {
-        let ptr = eng as *const Engine<'_> as *const Engine<'static>;
+        let ptr = std::ptr::from_ref(eng).cast::<Engine<'static>>();
         Arc::new(Self {
             engine: ptr,
             alive: AtomicBool::new(true),

@@ -125,14 +125,16 @@ impl Engine<'_> {
             if args.contains('$') {
                 return Ok(None);
             }
-            let replacement = match self.run_lookup(&name.to_lowercase(), &Value::String(args))? {
-                Some(items) => Some(if expand_lists {
-                    Value::String(items.iter().map(python_str).collect::<Vec<_>>().join(","))
-                } else {
-                    Value::Array(items)
-                }),
-                None => None,
-            };
+            let replacement = self
+                .run_lookup(&name.to_lowercase(), &Value::String(args))?
+                .map(|items| {
+                    if expand_lists {
+                        let joined: Vec<String> = items.iter().map(python_str).collect();
+                        Value::String(joined.join(","))
+                    } else {
+                        Value::Array(items)
+                    }
+                });
             return Ok(Some(Found {
                 replacement,
                 start,

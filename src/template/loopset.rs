@@ -166,7 +166,8 @@ fn rename_idents(expr: &str, rename: &dyn Fn(&str) -> Option<String>) -> String 
             let word = &expr[off..end];
             let next_sig = expr[end..].trim_start();
             let is_kwarg = next_sig.starts_with('=') && !next_sig.starts_with("==");
-            let after_is = prev_word == "is" || (prev_word == "not" && out.trim_end().ends_with("is not"));
+            let after_is =
+                prev_word == "is" || (prev_word == "not" && out.trim_end().ends_with("is not"));
             let skip = matches!(prev_sig, Some('.' | '|')) || is_kwarg || after_is;
             match (skip, rename(word)) {
                 (false, Some(r)) => out.push_str(&r),
@@ -246,18 +247,16 @@ pub(crate) fn rewrite_loop_sets(src: &str) -> Cow<'_, str> {
                 .find(|f| f.names.iter().any(|n| n == name))
                 .map(|f| format!("__fl{}.{name}", f.id))
         };
-        let rewritten = if let Some((name, expr_off)) = (word == "set")
-            .then(|| simple_set(inner))
-            .flatten()
-        {
-            let expr = rename_idents(&inner[expr_off..], &rename);
-            match rename(name) {
-                Some(target) => Some(format!(" set {target} ={expr}")),
-                None => Some(format!("{}{}", &inner[..expr_off], expr)),
-            }
-        } else {
-            Some(rename_idents(inner, &rename))
-        };
+        let rewritten =
+            if let Some((name, expr_off)) = (word == "set").then(|| simple_set(inner)).flatten() {
+                let expr = rename_idents(&inner[expr_off..], &rename);
+                match rename(name) {
+                    Some(target) => Some(format!(" set {target} ={expr}")),
+                    None => Some(format!("{}{}", &inner[..expr_off], expr)),
+                }
+            } else {
+                Some(rename_idents(inner, &rename))
+            };
         if let Some(new) = rewritten {
             if new != inner {
                 edits.push((tag.inner.0, tag.inner.1, new));

@@ -260,7 +260,12 @@ impl Engine<'_> {
             ));
             data = data.get(eol + 1..).unwrap_or("").to_string();
         }
-        let extra = file_vars(&realpath);
+        // Only templates that mention them pay for the host/owner/time look-ups.
+        let extra = if data.contains("template_") || data.contains("ansible_managed") {
+            file_vars(&realpath)
+        } else {
+            Map::new()
+        };
         let eng = Engine {
             inner: self.inner,
             ctx: self.ctx,

@@ -8,12 +8,7 @@ use crate::value::Value;
 pub(crate) fn to_yaml(v: &Value, indent: usize, flow_leaves: bool) -> String {
     let mut out = String::new();
     match v {
-        Value::Array(a) if !a.is_empty() && !(flow_leaves && is_leaf(v)) => {
-            block(v, indent, flow_leaves, 0, &mut out)
-        }
-        Value::Object(m) if !m.is_empty() && !(flow_leaves && is_leaf(v)) => {
-            block(v, indent, flow_leaves, 0, &mut out)
-        }
+        _ if nested(v, flow_leaves) => block(v, indent, flow_leaves, 0, &mut out),
         Value::Array(_) | Value::Object(_) => {
             out.push_str(&flow(v));
             out.push('\n');
@@ -24,6 +19,16 @@ pub(crate) fn to_yaml(v: &Value, indent: usize, flow_leaves: bool) -> String {
         }
     }
     out
+}
+
+/// A non-empty collection written in block style.
+fn nested(v: &Value, flow_leaves: bool) -> bool {
+    let non_empty = match v {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+        _ => false,
+    };
+    non_empty && !(flow_leaves && is_leaf(v))
 }
 
 fn is_leaf(v: &Value) -> bool {
@@ -87,11 +92,7 @@ fn block(v: &Value, indent: usize, fl: bool, level: usize, out: &mut String) {
                 out.push_str(&pad);
                 out.push_str("- ");
                 match item {
-                    Value::Array(x) if !x.is_empty() && !(fl && is_leaf(item)) => {
-                        out.push('\n');
-                        block(item, indent, fl, level + 1, out);
-                    }
-                    Value::Object(x) if !x.is_empty() && !(fl && is_leaf(item)) => {
+                    _ if nested(item, fl) => {
                         out.push('\n');
                         block(item, indent, fl, level + 1, out);
                     }
@@ -108,11 +109,7 @@ fn block(v: &Value, indent: usize, fl: bool, level: usize, out: &mut String) {
                 out.push_str(&scalar_text(&Value::String(k.clone())));
                 out.push(':');
                 match item {
-                    Value::Array(x) if !x.is_empty() && !(fl && is_leaf(item)) => {
-                        out.push('\n');
-                        block(item, indent, fl, level + 1, out);
-                    }
-                    Value::Object(x) if !x.is_empty() && !(fl && is_leaf(item)) => {
+                    _ if nested(item, fl) => {
                         out.push('\n');
                         block(item, indent, fl, level + 1, out);
                     }

@@ -27,7 +27,10 @@ fn inv_vars(host: &str) -> Map {
         Value::String(format!("10.1.1.{}", &host[host.len() - 1..])),
     );
     m.insert("inventory_hostname".into(), Value::String(host.into()));
-    m.insert("inventory_hostname_short".into(), Value::String(host.into()));
+    m.insert(
+        "inventory_hostname_short".into(),
+        Value::String(host.into()),
+    );
     m.insert("group_names".into(), serde_json::json!(["core"]));
     m
 }
