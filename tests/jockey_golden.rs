@@ -330,3 +330,41 @@ fn module_kicks_on_the_controller() {
     );
     let _ = Mac::resolve(MAC).unwrap();
 }
+
+#[test]
+fn module_runs_from_a_playbook() {
+    let Some((dir, root)) = scratch() else {
+        return;
+    };
+    fs::write(
+        dir.path().join("kick.yml"),
+        "- hosts: localhost\n  connection: local\n  gather_facts: no\n  tasks:\n    - name: kick core-03\n      jockey: kick system=squeeze mac=08:00:27:00:00:03 addr=10.1.1.3 name=core-03 password=Secret42\n    - jockey: ipxe system=local mac=08:00:27:00:00:04\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("inv"),
+        "localhost ansible_connection=local\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flock"))
+        .current_dir(dir.path())
+        .args(["playbook", "-i", "inv", "kick.yml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("changed: [localhost]"), "{text}");
+    // The files land in the playbook directory's space, like `flock jockey kick` would write them.
+    let ks = fs::read_to_string(root.join("boot/08-00-27-00-00-03.ks")).unwrap();
+    assert!(ks.contains("address 10.1.1.3"), "{ks}");
+    assert_eq!(
+        fs::read_to_string(root.join("08-00-27-00-00-03.pass")).unwrap(),
+        "Secret42\n"
+    );
+    let pxe = fs::read_to_string(root.join("boot/pxelinux.cfg/01-08-00-27-00-00-04")).unwrap();
+    assert!(pxe.contains("\nDEFAULT local\n"), "{pxe}");
+}

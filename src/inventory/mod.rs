@@ -53,6 +53,9 @@ pub enum InventoryError {
     /// A YAML error in a YAML inventory or a `group_vars`/`host_vars` file.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// A `group_vars`/`host_vars` file that is not a mapping.
+    #[error(transparent)]
+    Vars(#[from] crate::vars::VarsError),
     /// No inventory given and none of the default places exists.
     #[error("Unable to find an inventory file, specify one with -i ?")]
     NotFound,
