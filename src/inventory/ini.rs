@@ -213,12 +213,13 @@ fn group_variables(
             let msg = "variables assigned to group must be in key=value form";
             return Err(err(file, n, indent(raw), msg));
         };
-        let v = unquote(v.trim()).to_string();
-        vars.push((g, k.trim().to_string(), Value::String(v)));
+        vars.push((g, k.trim().to_string(), v.trim().to_string()));
         Ok(())
     })?;
-    for (g, k, v) in vars {
-        inv.groups[g].vars.insert(k, v);
+    for (g, k, raw) in vars {
+        let v = Value::String(unquote(&raw).to_string());
+        inv.groups[g].vars.insert(k.clone(), v);
+        inv.groups[g].ini_raw.insert(k, Value::String(raw));
     }
     Ok(())
 }
