@@ -506,3 +506,56 @@ async fn setup_facts_over_ssh_are_sane() {
     let only = gather(&conn, Some("ansible_hostname")).await;
     assert_eq!(only.len(), 1);
 }
+
+#[tokio::test]
+async fn proxy_jump_one_hop() {
+    let Some(target) = Sshd::start() else { return };
+    let Some(jump) = Sshd::start() else { return };
+    let Some(no_fwd) = Sshd::start_with("AllowTcpForwarding no") else {
+        return;
+    };
+    // The jump hosts accept the target's client key too.
+    let key_pub = std::fs::read_to_string(target.dir.path().join("id_ed25519.pub")).unwrap();
+    for j in [&jump, &no_fwd] {
+        std::fs::write(j.dir.path().join("authorized_keys"), &key_pub).unwrap();
+    }
+    let cfg = target.dir.path().join("ssh_config");
+    let write_cfg = |jump_port: u16| {
+        std::fs::write(
+            &cfg,
+            format!(
+                "Host target\n  HostName 127.0.0.1\n  Port {}\n  User root\n  ProxyJump root@127.0.0.1:{jump_port}\n",
+                target.port
+            ),
+        )
+        .unwrap();
+    };
+    let mut spec = flock::connection::ConnectSpec::new("target", flock::connection::Transport::Ssh);
+    spec.private_keys = vec![target.client_key.clone()];
+    spec.host_key_checking = HostKeyChecking::Off;
+    spec.known_hosts = Some(target.known_hosts.clone());
+    spec.ssh_config = Some(cfg.clone());
+    // Through a jump host that forbids forwarding: refused, so the jump really is in the path.
+    write_cfg(no_fwd.port);
+    match Connection::open(&spec).await {
+        Err(e @ ConnectionError::Connect { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("ProxyJump") || msg.contains("jump host"),
+                "{msg}"
+            );
+        }
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("connected although the jump host forbids forwarding"),
+    }
+    write_cfg(jump.port);
+    let c = Connection::open(&spec).await.expect("via jump host");
+    let out = c.exec("echo $SSH_CONNECTION", None, None).await.unwrap();
+    let f: Vec<String> = out
+        .stdout_str()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(f[3], target.port.to_string(), "{f:?}");
+    c.close().await;
+}

@@ -22,8 +22,10 @@ use super::known_hosts::{self, Verdict};
 use super::sudo::{Exchange, Input, SudoCommand};
 use super::{shell_quote, Become, ConnectSpec, ConnectionError, ExecOutput, HostKeyChecking};
 
-/// Concurrent channels per connection (OpenSSH's default `MaxSessions` is 10).
-pub(super) const MAX_SESSIONS: usize = 10;
+/// Concurrent channels per connection. OpenSSH's default `MaxSessions` is 10, and sshd frees
+/// a session slot only after it processed our channel close, so a new channel opened right
+/// after one ended can be refused at 10: keep two slots of headroom (refusals are retried).
+pub(super) const MAX_SESSIONS: usize = 8;
 
 /// Seconds between keepalives when the server is silent; 3 unanswered ones drop the connection.
 const KEEPALIVE: Duration = Duration::from_secs(15);
@@ -33,6 +35,8 @@ pub(super) struct SshConnection {
     host: String,
     handle: client::Handle<Client>,
     sessions: Semaphore,
+    /// The `ProxyJump` host's connection the session is tunnelled through (kept open).
+    jump: Option<Box<SshConnection>>,
 }
 
 /// Where and how to connect, after `~/.ssh/config` was applied.
@@ -42,10 +46,18 @@ struct Target {
     user: String,
     keys: Vec<PathBuf>,
     explicit_keys: bool,
+    /// `ProxyJump` from the ssh config (first hop only): `[user@]host[:port]`.
+    jump: Option<String>,
 }
 
 impl SshConnection {
     pub(super) async fn open(spec: &ConnectSpec) -> Result<Self, ConnectionError> {
+        Self::open_hop(spec, true).await
+    }
+
+    /// Opens a connection; `may_jump` follows the config's `ProxyJump` (not for the jump host
+    /// itself: one hop).
+    async fn open_hop(spec: &ConnectSpec, may_jump: bool) -> Result<Self, ConnectionError> {
         let host = spec.inventory_name.clone();
         let target = resolve_target(spec);
         let connect_err = |msg: String| ConnectionError::Connect {
@@ -53,22 +65,68 @@ impl SshConnection {
             msg,
         };
         let where_ = format!("{}:{}", target.address, target.port);
-        let socket = match tokio::time::timeout(
-            spec.timeout,
-            tokio::net::TcpStream::connect((target.address.as_str(), target.port)),
-        )
-        .await
-        {
-            Err(_) => {
-                return Err(connect_err(format!(
-                    "{where_}: connection timed out after {}s",
-                    spec.timeout.as_secs_f32()
-                )))
+        match target.jump.as_deref().filter(|_| may_jump) {
+            Some(jump) => {
+                let jspec = jump_spec(spec, jump);
+                let jconn = Box::pin(Self::open_hop(&jspec, false))
+                    .await
+                    .map_err(|e| connect_err(format!("via ProxyJump {jump}: {e}")))?;
+                let channel = tokio::time::timeout(
+                    spec.timeout,
+                    jconn.handle.channel_open_direct_tcpip(
+                        target.address.clone(),
+                        u32::from(target.port),
+                        "127.0.0.1",
+                        0,
+                    ),
+                )
+                .await
+                .map_err(|_| connect_err(format!("{where_} via {jump}: timed out")))?
+                .map_err(|e| {
+                    connect_err(format!("{where_} via {jump}: the jump host refused: {e}"))
+                })?;
+                let mut conn =
+                    Self::establish(spec, &target, channel.into_stream(), &where_).await?;
+                conn.jump = Some(Box::new(jconn));
+                Ok(conn)
             }
-            Ok(Err(e)) => return Err(connect_err(format!("{where_}: {}", io_reason(&e)))),
-            Ok(Ok(s)) => s,
+            None => {
+                let socket = match tokio::time::timeout(
+                    spec.timeout,
+                    tokio::net::TcpStream::connect((target.address.as_str(), target.port)),
+                )
+                .await
+                {
+                    Err(_) => {
+                        return Err(connect_err(format!(
+                            "{where_}: connection timed out after {}s",
+                            spec.timeout.as_secs_f32()
+                        )))
+                    }
+                    Ok(Err(e)) => return Err(connect_err(format!("{where_}: {}", io_reason(&e)))),
+                    Ok(Ok(s)) => s,
+                };
+                let _ = socket.set_nodelay(true);
+                Self::establish(spec, &target, socket, &where_).await
+            }
+        }
+    }
+
+    /// SSH handshake, host key check and authentication over `stream`.
+    async fn establish<S>(
+        spec: &ConnectSpec,
+        target: &Target,
+        socket: S,
+        where_: &str,
+    ) -> Result<Self, ConnectionError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let host = spec.inventory_name.clone();
+        let connect_err = |msg: String| ConnectionError::Connect {
+            host: host.clone(),
+            msg,
         };
-        let _ = socket.set_nodelay(true);
 
         let known_hosts_file = spec
             .known_hosts
@@ -127,11 +185,12 @@ impl SshConnection {
             }
             Ok(Ok(h)) => h,
         };
-        authenticate(&mut handle, spec, &target).await?;
+        authenticate(&mut handle, spec, target).await?;
         Ok(Self {
             host,
             handle,
             sessions: Semaphore::new(MAX_SESSIONS),
+            jump: None,
         })
     }
 
@@ -243,6 +302,9 @@ impl SshConnection {
             .handle
             .disconnect(Disconnect::ByApplication, "", "en")
             .await;
+        if let Some(j) = self.jump {
+            Box::pin(j.close()).await;
+        }
     }
 }
 
@@ -254,6 +316,7 @@ fn resolve_target(spec: &ConnectSpec) -> Target {
         user: spec.user.clone(),
         keys: spec.private_keys.clone(),
         explicit_keys: !spec.private_keys.is_empty(),
+        jump: None,
     };
     let path = spec
         .ssh_config
@@ -276,6 +339,10 @@ fn resolve_target(spec: &ConnectSpec) -> Target {
                 t.user = u;
             }
         }
+        t.jump = params
+            .proxy_jump
+            .and_then(|j| j.into_iter().next())
+            .filter(|j| !j.is_empty() && j != "none");
         for k in params.identity_file.unwrap_or_default() {
             config_keys.push(expand_tilde(&k));
         }
@@ -294,6 +361,35 @@ fn resolve_target(spec: &ConnectSpec) -> Target {
         }
     }
     t
+}
+
+/// The spec for the `ProxyJump` host `[user@]host[:port]` (or `ssh://[user@]host[:port]`):
+/// same keys, passwords and host key policy; unspecified parts come from the ssh config.
+fn jump_spec(spec: &ConnectSpec, jump: &str) -> ConnectSpec {
+    let rest = jump.strip_prefix("ssh://").unwrap_or(jump);
+    let (user, hostport) = match rest.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, rest),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
+            (h.trim_matches(['[', ']']), p.parse::<u16>().ok())
+        }
+        _ => (hostport, None),
+    };
+    let mut j = spec.clone();
+    j.inventory_name = format!("{} (jump host {host})", spec.inventory_name);
+    j.address = host.to_string();
+    j.port = port.unwrap_or(22);
+    if let Some(u) = user {
+        j.user = u.to_string();
+    }
+    j.fallbacks = super::Fallbacks {
+        address: true,
+        port: port.is_none(),
+        user: user.is_none(),
+    };
+    j
 }
 
 fn ssh_config_for(path: &Path, host: &str) -> Option<ssh2_config::HostParams> {

@@ -221,6 +221,13 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
         go(&v, &mut out);
         out
     });
+    env.add_filter("ipaddr", ipaddr);
+    env.add_filter("ipv4", |v: MjValue, q: Option<String>| {
+        ipaddr_family(v, q, 4)
+    });
+    env.add_filter("ipv6", |v: MjValue, q: Option<String>| {
+        ipaddr_family(v, q, 6)
+    });
     env.add_filter("version_compare", version_test);
     env.add_test("version", version_test);
     env.add_test("version_compare", version_test);
@@ -578,5 +585,70 @@ fn json_write(v: &Value, indent: Option<usize>, sort: bool, level: usize, out: &
             nl(out, level);
             out.push('}');
         }
+    }
+}
+
+/// `ipaddr` basics: validate an address or `addr/prefix`, or extract `address`, `network`,
+/// `netmask`, `prefix`, `broadcast`, `host`, `size` (IPv4; IPv6 for validation, `address`,
+/// `prefix`). Lists are filtered to their valid members.
+fn ipaddr(v: MjValue, query: Option<String>) -> MjValue {
+    ipaddr_family(v, query, 0)
+}
+
+fn ipaddr_family(v: MjValue, query: Option<String>, family: u8) -> MjValue {
+    if v.kind() == ValueKind::Seq {
+        let items: Vec<MjValue> = v
+            .try_iter()
+            .map(|it| {
+                it.map(|x| ipaddr_one(&mj_str(&x), query.as_deref(), family))
+                    .filter(|r| r.kind() != ValueKind::Bool)
+                    .collect()
+            })
+            .unwrap_or_default();
+        return MjValue::from(items);
+    }
+    ipaddr_one(&mj_str(&v), query.as_deref(), family)
+}
+
+fn ipaddr_one(s: &str, query: Option<&str>, family: u8) -> MjValue {
+    use std::net::IpAddr;
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, p.parse::<u8>().ok()),
+        None => (s, None),
+    };
+    let Ok(ip) = addr.trim().parse::<IpAddr>() else {
+        return MjValue::from(false);
+    };
+    let bits = if ip.is_ipv4() { 32 } else { 128 };
+    if (family == 4 && !ip.is_ipv4()) || (family == 6 && ip.is_ipv4()) {
+        return MjValue::from(false);
+    }
+    let prefix = match (s.contains('/'), prefix) {
+        (true, None) => return MjValue::from(false),
+        (_, Some(p)) if p > bits => return MjValue::from(false),
+        (_, p) => p.unwrap_or(bits),
+    };
+    let query = query.unwrap_or("");
+    let v4 = match ip {
+        IpAddr::V4(a) => Some(u32::from(a)),
+        IpAddr::V6(_) => None,
+    };
+    let mask = if v4.is_none() || prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix as u32)
+    };
+    let dotted = |x: u32| std::net::Ipv4Addr::from(x).to_string();
+    match (query, v4) {
+        ("", _) => MjValue::from(s),
+        ("address", _) => MjValue::from(ip.to_string()),
+        ("prefix", _) => MjValue::from(prefix as i64),
+        ("host", _) => MjValue::from(format!("{ip}/{prefix}")),
+        ("network", Some(a)) => MjValue::from(dotted(a & mask)),
+        ("netmask", Some(_)) => MjValue::from(dotted(mask)),
+        ("broadcast", Some(a)) => MjValue::from(dotted(a | !mask)),
+        ("size", Some(_)) => MjValue::from(1i64 << (32 - prefix as u32)),
+        ("net", Some(a)) if a & mask == a => MjValue::from(s),
+        _ => MjValue::from(false),
     }
 }

@@ -91,6 +91,8 @@ impl Sshd {
             );
             let cfg = d.join("sshd_config");
             std::fs::write(&cfg, config).unwrap();
+            // sshd's own messages go to a log in the temp dir (see `Sshd::log`).
+            let log = std::fs::File::create(d.join("sshd.log")).expect("sshd.log");
             let mut child = Command::new(SSHD)
                 .arg("-D")
                 .arg("-e")
@@ -98,7 +100,7 @@ impl Sshd {
                 .arg(&cfg)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
+                .stderr(Stdio::from(log))
                 .spawn()
                 .expect("spawn sshd");
             let deadline = Instant::now() + Duration::from_secs(10);
@@ -127,6 +129,11 @@ impl Sshd {
             let _ = child.wait();
         }
         panic!("sshd did not start");
+    }
+
+    /// What sshd logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
     }
 
     /// The server's host public key line (`ssh-ed25519 AAAA…`).
