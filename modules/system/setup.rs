@@ -95,11 +95,11 @@ s net
 for d in /sys/class/net/*; do
   [ -d "$d" ] || continue
   n=${d##*/}; mac=; mtu=; st=; ty=; mod=; kind=; extra=
-  read -r mac < "$d/address" 2>/dev/null; read -r mtu < "$d/mtu" 2>/dev/null
-  read -r st < "$d/operstate" 2>/dev/null; read -r ty < "$d/type" 2>/dev/null
+  read -r mac 2>/dev/null < "$d/address"; read -r mtu 2>/dev/null < "$d/mtu"
+  read -r st 2>/dev/null < "$d/operstate"; read -r ty 2>/dev/null < "$d/type"
   [ -e "$d/device/driver/module" ] && { mod=$(readlink -f "$d/device/driver/module"); mod=${mod##*/}; }
   if [ -d "$d/bridge" ]; then kind=bridge; extra=$(ls "$d/brif" 2>/dev/null | tr '\n' ' '); fi
-  if [ -d "$d/bonding" ]; then kind=bonding; read -r extra < "$d/bonding/slaves" 2>/dev/null; fi
+  if [ -d "$d/bonding" ]; then kind=bonding; read -r extra 2>/dev/null < "$d/bonding/slaves"; fi
   printf 'IF|%s|%s|%s|%s|%s|%s|%s|%s\n' "$n" "$mac" "$mtu" "$st" "$ty" "$mod" "$kind" "$extra"
 done
 s ipaddr; ip addr show 2>/dev/null
@@ -115,14 +115,14 @@ for b in /sys/block/*; do
   [ -d "$b" ] || continue
   n=${b##*/}; case $n in loop*|ram*|zram*) continue;; esac
   v=; m=; sz=; ss=; rm=; ro=; sch=; dg=
-  read -r v < "$b/device/vendor" 2>/dev/null; read -r m < "$b/device/model" 2>/dev/null
-  read -r sz < "$b/size" 2>/dev/null; read -r ss < "$b/queue/logical_block_size" 2>/dev/null
-  read -r rm < "$b/removable" 2>/dev/null; read -r ro < "$b/queue/rotational" 2>/dev/null
-  read -r sch < "$b/queue/scheduler" 2>/dev/null; read -r dg < "$b/queue/discard_granularity" 2>/dev/null
+  read -r v 2>/dev/null < "$b/device/vendor"; read -r m 2>/dev/null < "$b/device/model"
+  read -r sz 2>/dev/null < "$b/size"; read -r ss 2>/dev/null < "$b/queue/logical_block_size"
+  read -r rm 2>/dev/null < "$b/removable"; read -r ro 2>/dev/null < "$b/queue/rotational"
+  read -r sch 2>/dev/null < "$b/queue/scheduler"; read -r dg 2>/dev/null < "$b/queue/discard_granularity"
   printf 'DEV|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$n" "$v" "$m" "$sz" "$ss" "$rm" "$ro" "$sch" "$dg" "$(ls "$b/holders" 2>/dev/null | tr '\n' ' ')"
   for p in "$b/$n"*; do
     [ -e "$p/partition" ] || continue
-    ps=; pst=; read -r ps < "$p/size" 2>/dev/null; read -r pst < "$p/start" 2>/dev/null
+    ps=; pst=; read -r ps 2>/dev/null < "$p/size"; read -r pst 2>/dev/null < "$p/start"
     printf 'PART|%s|%s|%s|%s\n' "$n" "${p##*/}" "$ps" "$pst"
   done
 done
@@ -130,14 +130,14 @@ s virt; command -v systemd-detect-virt >/dev/null 2>&1 && { echo "SDV|$(systemd-
 [ -e /.dockerenv ] && echo DOCKERENV; [ -e /run/.containerenv ] && echo PODMAN
 [ -d /proc/xen ] && echo XEN; [ -d /proc/vz ] && echo VZ
 grep -qs -e docker -e lxc /proc/1/cgroup && grep -s -o -m1 -e docker -e lxc /proc/1/cgroup | sed 's/^/CG|/'
-p=; read -r p < /sys/devices/virtual/dmi/id/product_name 2>/dev/null; echo "PRODUCT|$p"
-p=; read -r p < /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null; echo "VENDOR|$p"
+p=; read -r p 2>/dev/null < /sys/devices/virtual/dmi/id/product_name; echo "PRODUCT|$p"
+p=; read -r p 2>/dev/null < /sys/devices/virtual/dmi/id/sys_vendor; echo "VENDOR|$p"
 grep -qs -m1 '^flags.* hypervisor' /proc/cpuinfo && echo HYPERVISOR
-s selinux; [ -d /sys/fs/selinux ] && echo MOUNTED; e=; read -r e < /sys/fs/selinux/enforce 2>/dev/null && echo "ENFORCE|$e"; e=; read -r e < /sys/fs/selinux/policyvers 2>/dev/null && echo "POLICYVERS|$e"; cat /etc/selinux/config 2>/dev/null
+s selinux; [ -d /sys/fs/selinux ] && echo MOUNTED; e=; read -r e 2>/dev/null < /sys/fs/selinux/enforce && echo "ENFORCE|$e"; e=; read -r e 2>/dev/null < /sys/fs/selinux/policyvers && echo "POLICYVERS|$e"; cat /etc/selinux/config 2>/dev/null
 s sshkeys; for t in dsa rsa ecdsa ed25519; do f=/etc/ssh/ssh_host_${t}_key.pub; [ -r "$f" ] && { printf '%s ' "$t"; cat "$f"; }; done
 s pkgmgr; for p in /usr/bin/yum /usr/bin/dnf /usr/bin/apt-get /usr/bin/zypper /usr/bin/pacman /bin/opkg /opt/local/bin/pkgin /opt/local/bin/port /sbin/apk /usr/sbin/pkg /usr/sbin/swlist; do [ -e "$p" ] && echo "$p"; done
 s python; for p in python python3 python2; do command -v "$p" >/dev/null 2>&1 && { "$p" -c 'import platform; print(platform.python_version())' 2>/dev/null; break; }; done
-s init; c=; read -r c < /proc/1/comm 2>/dev/null; echo "COMM|$c"; [ -d /run/systemd/system ] && echo SYSTEMD; command -v initctl >/dev/null 2>&1 && echo UPSTART; [ -f /sbin/openrc-run ] || [ -f /sbin/openrc ] && echo OPENRC
+s init; c=; read -r c 2>/dev/null < /proc/1/comm; echo "COMM|$c"; [ -d /run/systemd/system ] && echo SYSTEMD; command -v initctl >/dev/null 2>&1 && echo UPSTART; [ -f /sbin/openrc-run ] || [ -f /sbin/openrc ] && echo OPENRC
 s cmdline; cat /proc/cmdline 2>/dev/null
 s end
 "#;
@@ -249,7 +249,7 @@ pub fn facts_from_output(out: &str) -> Map {
                 _ => return None,
             })
         })
-        .last()
+        .next_back()
         .unwrap_or("unknown");
     f.insert("ansible_pkg_mgr".into(), json!(pkg));
     let py = get("python").trim();
@@ -531,11 +531,8 @@ fn cpu_facts(text: &str, f: &mut Map) {
         f.insert("ansible_processor_cores".into(), json!(cores));
         if let Some(s) = siblings {
             let per_socket = cores / sockets.len() as u64;
-            if per_socket > 0 {
-                f.insert(
-                    "ansible_processor_threads_per_core".into(),
-                    json!(s / per_socket),
-                );
+            if let Some(t) = s.checked_div(per_socket) {
+                f.insert("ansible_processor_threads_per_core".into(), json!(t));
             }
         }
     }

@@ -225,7 +225,7 @@ impl SshConnection {
             while let Some(msg) = rx.recv().await {
                 match msg {
                     Input::Data(d) => {
-                        if writer.data(&d[..]).await.is_err() {
+                        if writer.data_bytes(d).await.is_err() {
                             break;
                         }
                     }
