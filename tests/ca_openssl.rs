@@ -284,6 +284,26 @@ fn grid_ca_files_hashes_and_extensions_match_openssl() {
     );
     assert!(!ok, "a wrong password opens the p12");
 
+    // The legacy encryption for old key stores.
+    flock(
+        d,
+        &["ca", "p12", "sysop", "--password-file", "pw", "--legacy"],
+    );
+    let info = openssl_ok(
+        d,
+        &[
+            "pkcs12",
+            "-info",
+            "-noout",
+            "-in",
+            "keys/sysop.p12",
+            "-passin",
+            "pass:Tit0k-jelszo",
+        ],
+    );
+    assert!(info.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "{info}");
+    assert!(info.contains("MAC: sha1"), "{info}");
+
     let env = flock(d, &["ca", "x509env"]);
     assert!(env.contains("export X509_CERT_DIR=/") && env.contains("keys/sysop_cert.pem"));
 }

@@ -360,8 +360,8 @@ impl Grid {
     }
 
     /// `p12 ID`: `keys/<ID>.p12` (0600) from `keys/<ID>_cert.pem` and `_key.pem`, with the
-    /// issuing CA's certificate when it is one of ours.
-    pub fn p12(&self, id: &str, password: &str) -> Result<PathBuf, CaError> {
+    /// issuing CA's certificate when it is one of ours (`legacy`: 3DES/SHA-1 encryption).
+    pub fn p12(&self, id: &str, password: &str, legacy: bool) -> Result<PathBuf, CaError> {
         check_id("name", id)?;
         let cert = self.keys_dir.join(format!("{id}_cert.pem"));
         let key = self.keys_dir.join(format!("{id}_key.pem"));
@@ -388,7 +388,7 @@ impl Grid {
             .common_name()
             .unwrap_or(id)
             .to_string();
-        pki::write_p12(&out, &key, &cert, &chain, &alias, password)?;
+        pki::write_p12(&out, &key, &cert, &chain, &alias, password, legacy)?;
         Ok(out)
     }
 

@@ -514,7 +514,7 @@ impl Runner {
             let mut shown = result.clone();
             shown.retain(|k, _| !k.starts_with("_flock") || k == "_flock_show");
             if self.adhoc {
-                self.print_adhoc(host, *status, result);
+                self.print_adhoc(host, &task.module, *status, result);
             } else {
                 self.output.emit(&Event::HostResult {
                     host: host.to_string(),
@@ -573,10 +573,10 @@ impl Runner {
         Ok(())
     }
 
-    fn print_adhoc(&self, host: &str, status: Status, result: &Map) {
+    fn print_adhoc(&self, host: &str, module: &str, status: Status, result: &Map) {
         let mut r = result.clone();
         r.retain(|k, _| !k.starts_with("_flock"));
-        let text = super::adhoc::render(host, status, &r);
+        let text = super::adhoc::render(host, module, status, &r);
         print!("{text}");
     }
 
