@@ -138,6 +138,7 @@ fn main() {
     let mut renders = 0usize;
     let mut failures = 0usize;
     let mut bytes = 0usize;
+    let mut warnings = 0usize;
     let start = Instant::now();
     for h in 0..hosts {
         for ((basedir, src), base) in list.iter().zip(&base_vars) {
@@ -145,7 +146,10 @@ fn main() {
             vars.extend(facts(h));
             let ctx = TemplateContext::new(&vars, basedir, Dialect::Legacy12, Some(hv.clone()));
             match templar.render_file(Path::new(src), &ctx) {
-                Ok(r) => bytes += r.text.len(),
+                Ok(r) => {
+                    bytes += r.text.len();
+                    warnings += r.warnings.len();
+                }
                 Err(_) => failures += 1,
             }
             renders += 1;
@@ -153,7 +157,7 @@ fn main() {
     }
     let elapsed = start.elapsed();
     println!(
-        "{} templates x {hosts} hosts = {renders} renders ({failures} rejected, {} KiB out) in {:.1} ms ({:.1} µs/render)",
+        "{} templates x {hosts} hosts = {renders} renders ({failures} rejected, {warnings} undefined-variable warnings, {} KiB out) in {:.1} ms ({:.1} µs/render)",
         list.len(),
         bytes / 1024,
         elapsed.as_secs_f64() * 1e3,

@@ -284,6 +284,26 @@ fn grid_ca_files_hashes_and_extensions_match_openssl() {
     );
     assert!(!ok, "a wrong password opens the p12");
 
+    // The legacy encryption for old key stores.
+    flock(
+        d,
+        &["ca", "p12", "sysop", "--password-file", "pw", "--legacy"],
+    );
+    let info = openssl_ok(
+        d,
+        &[
+            "pkcs12",
+            "-info",
+            "-noout",
+            "-in",
+            "keys/sysop.p12",
+            "-passin",
+            "pass:Tit0k-jelszo",
+        ],
+    );
+    assert!(info.contains("pbeWithSHA1And3-KeyTripleDES-CBC"), "{info}");
+    assert!(info.contains("MAC: sha1"), "{info}");
+
     let env = flock(d, &["ca", "x509env"]);
     assert!(env.contains("export X509_CERT_DIR=/") && env.contains("keys/sysop_cert.pem"));
 }
@@ -364,7 +384,12 @@ fn grid_ca_revocation_and_crl() {
     // A revoked subject may be certified again.
     fs::remove_file(d.join("ca/coreca/grid-security/sysop_cert.pem")).unwrap();
     flock(d, &["ca", "sign", "coreca", "sysop"]);
-    flock(d, &["ca", "crl", "coreca", "7"]);
+    // The hash link names the CA too (as the playbooks do).
+    flock(d, &["ca", "crl", &hash, "7"]);
+    assert_eq!(
+        fs::read_link(d.join("ca").join(&hash)).unwrap(),
+        Path::new("coreca")
+    );
     let crl2 = openssl_ok(d, &["crl", "-in", "ca/coreca/crl.pem", "-text", "-noout"]);
     assert_eq!(after(&crl2, "X509v3 CRL Number"), "2", "{crl2}");
 }

@@ -95,32 +95,32 @@ fn run_golden(
 
 #[test]
 fn lab_patterns_match_ansible_12() {
-    let (n, failures) = run_cases(|c| c.inv == "lab.ini", |name| data_dir().join(name));
-    assert!(n >= 50, "only {n} cases");
+    let result = run_cases(|c| c.inv == "lab.ini", |name| data_dir().join(name));
+    assert_all_identical(result, 50);
+}
+
+/// At least `min` cases were compared and none differed.
+fn assert_all_identical((n, failures): (usize, Vec<String>), min: usize) {
+    assert!(n >= min, "only {n} cases");
+    let report = failures.join("\n");
     assert!(
         failures.is_empty(),
-        "{} of {n} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
+        "{} of {n} differ:\n{report}",
+        failures.len()
     );
 }
 
 /// The modern dialect against ansible-core 2.19 (`scripts/oracle/inventory-patterns-modern.sh`).
 #[test]
 fn modern_patterns_match_ansible_core() {
-    let (n, failures) = run_golden(
-        golden("patterns-modern.txt"),
+    let cases = golden("patterns-modern.txt");
+    let result = run_golden(
+        cases,
         Dialect::Modern,
         |_| true,
         |name| data_dir().join(name),
     );
-    assert!(n >= 40, "only {n} cases");
-    assert!(
-        failures.is_empty(),
-        "{} of {n} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_all_identical(result, 40);
 }
 
 #[test]
@@ -129,14 +129,8 @@ fn corpus_inventories_load_and_match_ansible_12() {
         eprintln!("corpus not found: skipping");
         return;
     };
-    let (n, failures) = run_cases(|c| c.inv != "lab.ini", |name| corpus.join(name));
-    assert!(n >= 49, "only {n} cases");
-    assert!(
-        failures.is_empty(),
-        "{} of {n} differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    let result = run_cases(|c| c.inv != "lab.ini", |name| corpus.join(name));
+    assert_all_identical(result, 49);
     // The inventories' variables, as 1.2 reads them.
     let inv = Inventory::load(&corpus.join("hosts")).unwrap();
     assert_eq!(inv.hosts(), ["core-01", "core-02", "core-03", "com"]);

@@ -321,6 +321,35 @@ fn module_kicks_on_the_controller() {
         "Secret42\n"
     );
 
+    // Again with the same arguments: nothing changes (the kickstart keeps its salt); another
+    // address changes it.
+    let before = fs::read_to_string(dir.path().join("space/boot/08-00-27-14-68-75.ks")).unwrap();
+    let r = run_on_controller(dir.path(), false, &args).unwrap();
+    assert!(!r.changed && !r.failed, "{:?}", r.msg);
+    assert!(!run_on_controller(dir.path(), true, &args).unwrap().changed);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("space/boot/08-00-27-14-68-75.ks")).unwrap(),
+        before
+    );
+    let moved = module_args(
+        &[
+            ("system", "wheezy"),
+            ("mac", MAC),
+            ("addr", "10.1.1.9"),
+            ("name", "core-02"),
+            ("password", "Secret42"),
+        ],
+        None,
+    );
+    assert!(
+        run_on_controller(dir.path(), false, &moved)
+            .unwrap()
+            .changed
+    );
+    let ipxe = module_args(&[("mac", MAC)], Some("ipxe"));
+    assert!(run_on_controller(dir.path(), false, &ipxe).unwrap().changed);
+    assert!(!run_on_controller(dir.path(), false, &ipxe).unwrap().changed);
+
     // Bad input fails the task with one clear message.
     let bad = module_args(&[("system", "centos64"), ("mac", "nope")], None);
     let e = run_on_controller(dir.path(), false, &bad).unwrap_err();

@@ -145,10 +145,14 @@ async fn shell_creates_removes_chdir_executable() {
 #[tokio::test]
 async fn raw_and_ping() {
     let h = Harness::new().await;
-    let r = h.kv("raw", "echo hi; exit 3", false, false).await;
+    // As 1.2 (on a pty): stderr comes in stdout, and the result is not `changed`.
+    let r = h
+        .kv("raw", "echo hi; echo err >&2; exit 3", false, false)
+        .await;
     assert_eq!(r.data["rc"], 3);
-    assert_eq!(r.data["stdout"], "hi\n");
-    assert!(r.changed);
+    assert_eq!(r.data["stdout"], "hi\nerr\n");
+    assert_eq!(r.data["stderr"], "");
+    assert!(!r.changed);
     let r = h.ok("ping", "").await;
     assert_eq!(r.data["ping"], "pong");
     assert!(!r.changed);

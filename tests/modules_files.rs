@@ -73,6 +73,10 @@ async fn copy_content_idempotent_check_and_diff() {
         .await;
     assert!(r.changed);
     assert_eq!(mode_of(&h.path("motd")), 0o644);
+    // New files without mode=: 0600 for content= (1.2, checked with it on a lab host).
+    h.ok("copy", &format!("content=x dest={}", h.p("fresh")))
+        .await;
+    assert_eq!(mode_of(&h.path("fresh")), 0o600);
     // A new content keeps the old mode when none is given.
     fs::set_permissions(&dest, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
     h.ok("copy", &format!("content=new dest={dest}")).await;
@@ -171,6 +175,13 @@ async fn copy_src_from_files_dir_into_directory_with_nasty_names() {
     assert_eq!(r.data["dest"], written.display().to_string());
     let r = h.map("copy", args, None, false, false).await;
     assert!(!r.changed && !r.failed);
+    // Without mode=, a new file gets the source's mode (1.2).
+    let src = h.basedir.path().join("files").join("exec");
+    fs::write(&src, "#!/bin/sh\n").unwrap();
+    fs::set_permissions(&src, std::os::unix::fs::PermissionsExt::from_mode(0o750)).unwrap();
+    h.ok("copy", &format!("src=exec dest={}", h.p("etc/exec")))
+        .await;
+    assert_eq!(mode_of(&h.path("etc/exec")), 0o750);
     // A missing source fails on the controller side.
     let r = h
         .kv("copy", &format!("src=nope dest={}", h.p("x")), false, false)
@@ -196,6 +207,11 @@ async fn template_writes_rendered_text() {
         .await;
     assert!(r.changed && !r.failed, "{:?}", r.to_map());
     assert_eq!(fs::read_to_string(&dest).unwrap(), "host NAME-VALUE\n");
+    assert_eq!(
+        mode_of(&h.path("hosts")),
+        0o600,
+        "1.2's mode for a new template"
+    );
     assert_eq!(r.diffs[0].after, "host NAME-VALUE\n");
     let r = h.ok("template", &format!("src=hosts.j2 dest={dest}")).await;
     assert!(!r.changed);

@@ -43,6 +43,11 @@ async fn bootstrap_sudoers_line() {
     );
     let r = h.ok("lineinfile", &args).await;
     assert!(!r.changed, "{:?}", r.to_map());
+    assert_eq!(
+        mode_of(&h.path("sudoers.d/wheel")),
+        0o600,
+        "1.2's mode for a created file"
+    );
     // A different line for the same regexp replaces it, keeping a backup.
     fs::write(&dest, "# head\n%wheel ALL=(ALL) ALL\n# tail\n").unwrap();
     let r = h.ok("lineinfile", &args).await;

@@ -291,12 +291,17 @@ impl Module for Raw {
         let Some(line) = command_line(args) else {
             return Ok(ModuleResult::failed(NO_COMMAND).with("rc", 256));
         };
+        // 1.2 ran raw on a pty: stderr arrives in stdout; and its result has no `changed`.
         let script = match args.str("executable") {
-            Some(exe) => format!("exec {} -c {}", shell_quote(exe), shell_quote(&line)),
-            None => line,
+            Some(exe) => format!(
+                "exec 2>&1; exec {} -c {}",
+                shell_quote(exe),
+                shell_quote(&line)
+            ),
+            None => format!("exec 2>&1\n{line}"),
         };
         let out = ctx.remote.sh(&script).await?;
-        Ok(ModuleResult::changed(true)
+        Ok(ModuleResult::changed(false)
             .with("rc", out.rc)
             .with("stdout", out.stdout_str())
             .with("stderr", out.stderr_str()))

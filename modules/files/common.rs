@@ -233,13 +233,21 @@ pub struct WriteOptions {
     pub backup: bool,
     /// A command run on the temporary file before the rename; `%s` is the file.
     pub validate: Option<String>,
+    /// Permission bits of a file that did not exist before (`None`: 0644). Ansible 1.2 (checked
+    /// with it on lab hosts) gave new files of `copy content=`, `template` and `lineinfile
+    /// create=yes` 0600 (its local temp file's mode) and those of `copy src=` the source's mode.
+    pub new_mode: Option<u32>,
 }
+
+/// The mode 1.2 gave new files written from a temporary file (`content=`, templates, lineinfile).
+pub const NEW_FILE_MODE_12: u32 = 0o600;
 
 /// Exit code of [`write_script`] when validation failed.
 pub const VALIDATE_FAILED: i32 = 97;
 
 /// A script writing stdin to `path` atomically: temporary file in the same directory, old
-/// owner/mode kept unless `attrs` says otherwise, attributes set, fsync, optional validation,
+/// owner/mode kept unless `attrs` says otherwise (new files: `opts.new_mode`), attributes set,
+/// fsync, optional validation,
 /// optional backup of the old file, rename. A failure leaves the old file intact.
 pub fn write_script(path: &str, attrs: &FileAttrs, opts: &WriteOptions) -> String {
     let q = shell_quote(path);
@@ -247,7 +255,8 @@ pub fn write_script(path: &str, attrs: &FileAttrs, opts: &WriteOptions) -> Strin
         "d=$(dirname -- {q}); t=$(mktemp \"$d/.flock.XXXXXX\"); \
          trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
          if [ -e {q} ]; then chown --reference={q} \"$t\" 2>/dev/null || true; chmod --reference={q} \"$t\"; \
-         else chmod 0644 \"$t\"; fi; "
+         else chmod {new:04o} \"$t\"; fi; ",
+        new = opts.new_mode.unwrap_or(0o644)
     );
     s.push_str(&set_attrs_script("\"$t\"", attrs, ""));
     s.push_str("sync \"$t\" 2>/dev/null || true; ");

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::common::{
     add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
     find_source, md5_hex, parse_backup, parse_probe, sha1_hex, write_script, WriteOptions,
-    PROBE_FN, VALIDATE_FAILED,
+    NEW_FILE_MODE_12, PROBE_FN, VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
 use crate::modules::args::value_text;
@@ -54,7 +54,7 @@ impl Module for Copy {
         args: &ModuleArgs,
     ) -> Result<ModuleResult, ModuleError> {
         let dest = args.str("dest").unwrap_or_default().to_string();
-        let (data, src_label) = match (args.get("content"), args.str("src")) {
+        let (data, src_label, new_mode) = match (args.get("content"), args.str("src")) {
             (Some(_), Some(_)) => {
                 return Ok(ModuleResult::failed(
                     "src and content are mutually exclusive",
@@ -68,7 +68,7 @@ impl Module for Copy {
                     }
                     other => value_text(other),
                 };
-                (text.into_bytes(), None)
+                (text.into_bytes(), None, NEW_FILE_MODE_12)
             }
             (None, Some(src)) => {
                 if args.bool("remote_src", false) {
@@ -84,8 +84,11 @@ impl Module for Copy {
                         "src={src} is a directory; recursive copy is not supported"
                     )));
                 }
+                let mode = std::fs::metadata(&path)
+                    .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
+                    .unwrap_or(0o644);
                 match std::fs::read(&path) {
-                    Ok(d) => (d, Some((src.to_string(), path.display().to_string()))),
+                    Ok(d) => (d, Some((src.to_string(), path.display().to_string())), mode),
                     Err(e) => {
                         return Ok(ModuleResult::failed(format!(
                             "Source {} not readable: {e}",
@@ -105,7 +108,7 @@ impl Module for Copy {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
         });
-        let mut res = put_content(ctx, args, &dest, basename.as_deref(), &data).await?;
+        let mut res = put_content(ctx, args, &dest, basename.as_deref(), &data, new_mode).await?;
         if let Some((_, full)) = src_label {
             res.data.insert("src".into(), full.into());
         }
@@ -115,13 +118,15 @@ impl Module for Copy {
 
 /// Writes `data` to `dest` (or `dest/basename` when `dest` is a directory and a basename is
 /// given) the way `copy` and `template` do: compare SHA-1s in one exec, then write atomically
-/// only when they differ (and `force` or the file is absent), then fix attributes.
+/// only when they differ (and `force` or the file is absent), then fix attributes. A new file
+/// gets `new_mode` unless `mode=` says otherwise.
 pub async fn put_content(
     ctx: &ModuleContext<'_>,
     args: &ModuleArgs,
     dest: &str,
     basename: Option<&str>,
     data: &[u8],
+    new_mode: u32,
 ) -> Result<ModuleResult, ModuleError> {
     let attrs = attrs_from_args(args);
     let force = args.bool("force", true);
@@ -204,6 +209,7 @@ pub async fn put_content(
         let opts = WriteOptions {
             backup: args.bool("backup", false),
             validate: args.str("validate").map(str::to_string),
+            new_mode: Some(new_mode),
         };
         if let Some(v) = &opts.validate {
             if !v.contains("%s") {

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 
-use super::common::find_source;
+use super::common::{find_source, NEW_FILE_MODE_12};
 use super::copy::put_content;
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
@@ -62,7 +62,15 @@ impl Module for Template {
         let basename = std::path::Path::new(src)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned());
-        let mut res = put_content(ctx, args, &dest, basename.as_deref(), text.as_bytes()).await?;
+        let mut res = put_content(
+            ctx,
+            args,
+            &dest,
+            basename.as_deref(),
+            text.as_bytes(),
+            NEW_FILE_MODE_12,
+        )
+        .await?;
         res.data
             .insert("src".into(), path.display().to_string().into());
         Ok(res)

@@ -116,6 +116,9 @@ pub enum CaCmd {
         /// File whose first line is the password.
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// 3DES and HMAC-SHA-1 instead of AES-256 and HMAC-SHA-256 (old browsers, key stores).
+        #[arg(long)]
+        legacy: bool,
     },
     /// Verify a certificate against its CA (signature, dates, revocation).
     Verify {
@@ -352,9 +355,13 @@ fn run_ca(args: CaArgs) -> Result<(), CaError> {
             let (c, k) = g.keys(&ca, &id)?;
             println!("{}\n{}", c.display(), k.display());
         }
-        CaCmd::P12 { id, password_file } => {
+        CaCmd::P12 {
+            id,
+            password_file,
+            legacy,
+        } => {
             let pw = p12_password(password_file.as_ref())?;
-            println!("{}", g.p12(&id, &pw)?.display());
+            println!("{}", g.p12(&id, &pw, legacy)?.display());
         }
         CaCmd::Verify { ca, id } => println!("{}: OK", g.verify(&ca, &id)?),
         CaCmd::Subject { ca, id } => println!("{}", g.subject(&ca, &id)?),

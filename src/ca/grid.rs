@@ -163,6 +163,14 @@ impl Grid {
         Ok(out)
     }
 
+    /// The CA's directory name when `cn` is its hash link.
+    fn real_name(&self, cn: &str) -> String {
+        std::fs::read_link(self.ca_dir.join(cn))
+            .ok()
+            .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| cn.to_string())
+    }
+
     fn install(&self, cn: &str, auth: &Authority) -> Result<String, CaError> {
         let c = pki::parse_cert(&auth.cert_der, &auth.store.cert)?;
         let hash = hex8(subject_hash(c.subject()));
@@ -360,8 +368,8 @@ impl Grid {
     }
 
     /// `p12 ID`: `keys/<ID>.p12` (0600) from `keys/<ID>_cert.pem` and `_key.pem`, with the
-    /// issuing CA's certificate when it is one of ours.
-    pub fn p12(&self, id: &str, password: &str) -> Result<PathBuf, CaError> {
+    /// issuing CA's certificate when it is one of ours (`legacy`: 3DES/SHA-1 encryption).
+    pub fn p12(&self, id: &str, password: &str, legacy: bool) -> Result<PathBuf, CaError> {
         check_id("name", id)?;
         let cert = self.keys_dir.join(format!("{id}_cert.pem"));
         let key = self.keys_dir.join(format!("{id}_key.pem"));
@@ -388,7 +396,7 @@ impl Grid {
             .common_name()
             .unwrap_or(id)
             .to_string();
-        pki::write_p12(&out, &key, &cert, &chain, &alias, password)?;
+        pki::write_p12(&out, &key, &cert, &chain, &alias, password, legacy)?;
         Ok(out)
     }
 
@@ -409,7 +417,7 @@ impl Grid {
     pub fn revoke(&self, ca: &str, id: &str) -> Result<String, CaError> {
         let auth = self.open(ca)?;
         let s = auth.revoke(&self.cert_path(ca, id)?, 30)?;
-        self.install(ca, &auth)?;
+        self.install(&self.real_name(ca), &auth)?;
         Ok(s)
     }
 
@@ -417,7 +425,7 @@ impl Grid {
     pub fn crl(&self, ca: &str, days: u32) -> Result<PathBuf, CaError> {
         let auth = self.open(ca)?;
         auth.write_crl(days)?;
-        self.install(ca, &auth)?;
+        self.install(&self.real_name(ca), &auth)?;
         Ok(auth.store.crl.clone())
     }
 

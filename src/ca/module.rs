@@ -168,25 +168,21 @@ pub fn run_on_controller(
                     Ok(v.issue(&ca, name, role, days.unwrap_or(3650))?.serial)
                 })
             }
-            "dh" => step(keys.join(format!("dh{bits}.pem")).exists(), &mut || {
-                Ok(v.dh(&ca, bits)?.display().to_string())
-            }),
-            "ta" => step(keys.join("ta.key").exists(), &mut || {
-                Ok(v.ta(&ca)?.display().to_string())
-            }),
-            "param" => {
-                let dh = keys.join(format!("dh{bits}.pem")).exists();
-                let ta = keys.join("ta.key").exists();
-                step(dh && ta, &mut || {
-                    if !dh {
-                        v.dh(&ca, bits)?;
+            // Once for all hosts: decided and written under the CA's lock.
+            "dh" | "ta" | "param" => v.open(&ca)?.locked(|| {
+                let dh = command != "ta" && !keys.join(format!("dh{bits}.pem")).exists();
+                let ta = command != "dh" && !keys.join("ta.key").exists();
+                step(!dh && !ta, &mut || {
+                    let mut done = Vec::new();
+                    if dh {
+                        done.push(v.dh(&ca, bits)?.display().to_string());
                     }
-                    if !ta {
-                        v.ta(&ca)?;
+                    if ta {
+                        done.push(v.ta(&ca)?.display().to_string());
                     }
-                    Ok("dh and ta".into())
+                    Ok(done.join(", "))
                 })
-            }
+            }),
             "revoke" => {
                 let name = need(args, "name")?;
                 let crt = keys.join(format!("{name}.crt"));

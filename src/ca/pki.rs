@@ -406,6 +406,13 @@ impl Authority {
         DbLock::take(Path::new(&p))
     }
 
+    /// Runs `f` holding the CA's database lock (for steps that must happen once even when many
+    /// tasks run them at the same moment, such as writing `ta.key`).
+    pub fn locked<T>(&self, f: impl FnOnce() -> Result<T, CaError>) -> Result<T, CaError> {
+        let _lock = self.lock()?;
+        f()
+    }
+
     fn issuer(&self) -> Result<Issuer<'static, &KeyPair>, CaError> {
         let mut p = CertificateParams::default();
         p.distinguished_name = self.name.to_rcgen()?;
@@ -738,7 +745,8 @@ pub fn make_request(
 }
 
 /// Writes a PKCS#12 file (mode 0600) with the key, its certificate and the CA chain, encrypted
-/// with `password` (PBES2/AES-256, HMAC-SHA-256).
+/// with `password`: PBES2/AES-256 and HMAC-SHA-256, or with `legacy` 3DES and HMAC-SHA-1 for
+/// old browsers and key stores.
 pub fn write_p12(
     out: &Path,
     key_path: &Path,
@@ -746,6 +754,7 @@ pub fn write_p12(
     chain: &[Vec<u8>],
     alias: &str,
     password: &str,
+    legacy: bool,
 ) -> Result<(), CaError> {
     use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
     let key_pem = files::read_string(key_path)?;
@@ -762,6 +771,12 @@ pub fn write_p12(
     let chain = PrivateKeyChain::new(local_id, key, certs);
     let mut ks = KeyStore::new();
     ks.add_entry(alias, KeyStoreEntry::PrivateKeyChain(chain));
-    let data = ks.writer(password).write().map_err(p12err)?;
+    let mut w = ks.writer(password);
+    if legacy {
+        w = w
+            .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+            .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1);
+    }
+    let data = w.write().map_err(p12err)?;
     files::write_atomic(out, &data, SECRET)
 }

@@ -3,13 +3,13 @@
 use crate::output::Status;
 use crate::value::{Map, Value};
 
-/// One host's ad-hoc result: `HOST | success | rc=N >>` + output for commands,
-/// `HOST | success >> {json}` otherwise, `HOST | FAILED >> …`, `HOST | FAILED => msg`.
-pub fn render(host: &str, status: Status, result: &Map) -> String {
-    let is_command =
-        result.contains_key("rc") && (result.contains_key("stdout") || result.contains_key("cmd"));
-    let word = match status {
-        Status::Failed => "FAILED",
+/// One host's ad-hoc result as Ansible 1.2's `ansible` printed it: `HOST | success | rc=N >>`
+/// + stdout + stderr for command/shell/raw, `HOST | success >> {json}` (Python's
+/// `json.dumps(indent=4, sort_keys=True)`) otherwise, `FAILED` instead of `success` on failure,
+/// `HOST | FAILED => msg` when unreachable.
+pub fn render(host: &str, module: &str, status: Status, result: &Map) -> String {
+    let module = module.strip_prefix("ansible.builtin.").unwrap_or(module);
+    let caption = match status {
         Status::Unreachable => {
             let msg = result
                 .get("msg")
@@ -17,23 +17,90 @@ pub fn render(host: &str, status: Status, result: &Map) -> String {
                 .unwrap_or("unreachable");
             return format!("{host} | FAILED => {msg}\n");
         }
-        Status::Skipped => "skipped",
+        Status::Failed => "FAILED",
         _ => "success",
     };
-    if is_command {
-        let rc = result.get("rc").and_then(Value::as_i64).unwrap_or(0);
-        let stdout = result.get("stdout").and_then(Value::as_str).unwrap_or("");
-        let stderr = result.get("stderr").and_then(Value::as_str).unwrap_or("");
-        let mut s = format!("{host} | {word} | rc={rc} >>\n{stdout}\n");
-        if !stderr.is_empty() {
-            s.push_str(stderr);
-            s.push('\n');
+    if matches!(module, "command" | "shell" | "raw")
+        && result.get("parsed") != Some(&Value::Bool(false))
+    {
+        let rc = result.get("rc").map(text).unwrap_or_else(|| "0".into());
+        let mut s = format!("{host} | {caption} | rc={rc} >>\n");
+        for key in ["stdout", "stderr", "msg"] {
+            if let Some(v) = result.get(key).map(text).filter(|t| !t.is_empty()) {
+                s.push_str(&v);
+            }
         }
-        s.push('\n');
+        s.push_str("\n\n");
         return s;
     }
-    let json = serde_json::to_string_pretty(&Value::Object(result.clone())).unwrap_or_default();
-    format!("{host} | {word} >> {json}\n\n")
+    format!(
+        "{host} | {caption} >> {}\n\n",
+        python_json_indent(&Value::Object(result.clone()), 0)
+    )
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Python 2.7's `json.dumps(v, sort_keys=True, indent=4)`: items end in `", "` before the
+/// newline (a trailing space), as 1.2's output shows.
+fn python_json_indent(v: &Value, level: usize) -> String {
+    let pad = |n: usize| " ".repeat(4 * n);
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let items: Vec<String> = keys
+                .iter()
+                .map(|k| {
+                    let key = crate::output::python_json_value(&Value::String((*k).clone()));
+                    format!(
+                        "{}{key}: {}",
+                        pad(level + 1),
+                        python_json_indent(&m[*k], level + 1)
+                    )
+                })
+                .collect();
+            format!("{{\n{}\n{}}}", items.join(", \n"), pad(level))
+        }
+        Value::Array(a) if !a.is_empty() => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| format!("{}{}", pad(level + 1), python_json_indent(x, level + 1)))
+                .collect();
+            format!("[\n{}\n{}]", items.join(", \n"), pad(level))
+        }
+        other => crate::output::python_json_value(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adhoc_output_matches_12() {
+        let mut m = Map::new();
+        m.insert("ping".into(), Value::String("pong".into()));
+        m.insert("changed".into(), Value::Bool(false));
+        assert_eq!(
+            render("core-01", "ping", Status::Ok, &m),
+            "core-01 | success >> {\n    \"changed\": false, \n    \"ping\": \"pong\"\n}\n\n"
+        );
+        let mut c = Map::new();
+        c.insert("rc".into(), Value::from(2));
+        c.insert("stdout".into(), Value::String(String::new()));
+        c.insert("stderr".into(), Value::String("ls: nope".into()));
+        assert_eq!(
+            render("h", "command", Status::Failed, &c),
+            "h | FAILED | rc=2 >>\nls: nope\n\n"
+        );
+    }
 }
 
 /// The one-play playbook an ad-hoc call runs: `hosts: PATTERN`, no facts, one task

@@ -438,6 +438,11 @@ impl Runner {
                 .collect()
                 .await
         };
+        let outcomes = if self.dialect == Dialect::Legacy12 && task.module == "group_by" {
+            bypass_host_loop(outcomes)
+        } else {
+            outcomes
+        };
         let handler_names = self.handler_names(play);
         let mut notified = notified;
         for (host, outcome) in outcomes {
@@ -509,7 +514,7 @@ impl Runner {
             let mut shown = result.clone();
             shown.retain(|k, _| !k.starts_with("_flock") || k == "_flock_show");
             if self.adhoc {
-                self.print_adhoc(host, *status, result);
+                self.print_adhoc(host, &task.module, *status, result);
             } else {
                 self.output.emit(&Event::HostResult {
                     host: host.to_string(),
@@ -568,10 +573,10 @@ impl Runner {
         Ok(())
     }
 
-    fn print_adhoc(&self, host: &str, status: Status, result: &Map) {
+    fn print_adhoc(&self, host: &str, module: &str, status: Status, result: &Map) {
         let mut r = result.clone();
         r.retain(|k, _| !k.starts_with("_flock"));
-        let text = super::adhoc::render(host, status, &r);
+        let text = super::adhoc::render(host, module, status, &r);
         print!("{text}");
     }
 
@@ -590,6 +595,48 @@ impl Runner {
             become_for(reach, &self.opts, &self.passwords),
         )
     }
+}
+
+/// Ansible 1.2 ran `group_by` once for all the task's hosts (`BYPASS_HOST_LOOP`): one result,
+/// `{"changed": any, "groups": {group: [hosts]}}`, printed for the first host and counted for all.
+fn bypass_host_loop(mut outcomes: Vec<(String, HostOutcome)>) -> Vec<(String, HostOutcome)> {
+    let mut groups = Map::new();
+    let mut changed = false;
+    for (host, o) in &outcomes {
+        if o.status == Status::Skipped {
+            continue;
+        }
+        changed |= is_changed(&o.result);
+        for g in &o.add_groups {
+            let entry = groups
+                .entry(g.clone())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(a) = entry {
+                a.push(Value::String(host.clone()));
+            }
+        }
+    }
+    let mut result = Map::new();
+    result.insert("changed".into(), Value::Bool(changed));
+    result.insert("groups".into(), Value::Object(groups));
+    let status = if changed { Status::Changed } else { Status::Ok };
+    for (i, (_, o)) in outcomes.iter_mut().enumerate() {
+        if matches!(o.status, Status::Unreachable | Status::Failed) {
+            continue;
+        }
+        o.status = status;
+        o.result = result.clone();
+        o.lines = if i == 0 {
+            vec![ItemLine {
+                status,
+                item: None,
+                result: result.clone(),
+            }]
+        } else {
+            Vec::new()
+        };
+    }
+    outcomes
 }
 
 /// The play's connection settings.

@@ -151,42 +151,53 @@ fn split_port(token: &str) -> (&str, Option<&str>) {
     (token, None)
 }
 
+/// Walk the lines of every `[g<marker>` section (1.2's second and third passes), calling `body`
+/// with the line number, raw line, trimmed line and the section's group (created by pass 1).
+fn section_lines(
+    lines: &[&str],
+    marker: &str,
+    inv: &Inventory,
+    mut body: impl FnMut(usize, &str, &str, usize) -> Result<(), InventoryError>,
+) -> Result<(), InventoryError> {
+    let mut group: Option<usize> = None;
+    for (n, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('[') {
+            // Pass 1 created every section's group.
+            group = line
+                .contains(marker)
+                .then(|| inv.group_index(&line.replace('[', "").replace(marker, "")))
+                .flatten();
+        } else if let Some(g) = group {
+            body(n, raw, line, g)?;
+        }
+    }
+    Ok(())
+}
+
 fn group_children(
     inv: &mut Inventory,
     lines: &[&str],
     file: &Arc<std::path::PathBuf>,
 ) -> Result<(), InventoryError> {
-    let mut group: Option<usize> = None;
-    for (n, raw) in lines.iter().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
+    let mut edges = Vec::new();
+    section_lines(lines, ":children]", inv, |n, raw, line, g| {
+        let Some(kid) = inv.group_index(line) else {
+            let msg = format!("child group is not defined: ({line})");
+            return Err(err(file, n, indent(raw), msg));
+        };
+        if kid == g {
+            let msg = format!("can't add group {line} to itself");
+            return Err(err(file, n, indent(raw), msg));
         }
-        if line.starts_with('[') && line.contains(":children]") {
-            let name = line.replace('[', "").replace(":children]", "");
-            group = Some(inv.ensure_group(&name));
-        } else if line.starts_with('#') {
-        } else if line.starts_with('[') {
-            group = None;
-        } else if let Some(g) = group {
-            let Some(kid) = inv.group_index(line) else {
-                return Err(err(
-                    file,
-                    n,
-                    indent(raw),
-                    format!("child group is not defined: ({line})"),
-                ));
-            };
-            if kid == g {
-                return Err(err(
-                    file,
-                    n,
-                    indent(raw),
-                    format!("can't add group {line} to itself"),
-                ));
-            }
-            inv.add_child_group(g, kid);
-        }
+        edges.push((g, kid));
+        Ok(())
+    })?;
+    for (g, kid) in edges {
+        inv.add_child_group(g, kid);
     }
     Ok(())
 }
@@ -196,39 +207,19 @@ fn group_variables(
     lines: &[&str],
     file: &Arc<std::path::PathBuf>,
 ) -> Result<(), InventoryError> {
-    let mut group: Option<usize> = None;
-    for (n, raw) in lines.iter().enumerate() {
-        let line = raw.trim();
-        if line.starts_with('[') && line.contains(":vars]") {
-            let name = line.replace('[', "").replace(":vars]", "");
-            match inv.group_index(&name) {
-                Some(g) => group = Some(g),
-                None => {
-                    return Err(err(
-                        file,
-                        n,
-                        indent(raw),
-                        format!("can't add vars to undefined group: {name}"),
-                    ))
-                }
-            }
-        } else if line.starts_with('#') || line.is_empty() {
-        } else if line.starts_with('[') {
-            group = None;
-        } else if let Some(g) = group {
-            let Some((k, v)) = line.split_once('=') else {
-                return Err(err(
-                    file,
-                    n,
-                    indent(raw),
-                    "variables assigned to group must be in key=value form",
-                ));
-            };
-            let (k, v) = (k.trim(), v.trim());
-            inv.groups[g]
-                .vars
-                .insert(k.to_string(), Value::String(unquote(v).to_string()));
-        }
+    let mut vars = Vec::new();
+    section_lines(lines, ":vars]", inv, |n, raw, line, g| {
+        let Some((k, v)) = line.split_once('=') else {
+            let msg = "variables assigned to group must be in key=value form";
+            return Err(err(file, n, indent(raw), msg));
+        };
+        vars.push((g, k.trim().to_string(), v.trim().to_string()));
+        Ok(())
+    })?;
+    for (g, k, raw) in vars {
+        let v = Value::String(unquote(&raw).to_string());
+        inv.groups[g].vars.insert(k.clone(), v);
+        inv.groups[g].ini_raw.insert(k, Value::String(raw));
     }
     Ok(())
 }

@@ -53,6 +53,9 @@ pub enum InventoryError {
     /// A YAML error in a YAML inventory or a `group_vars`/`host_vars` file.
     #[error(transparent)]
     Yaml(#[from] crate::yaml::YamlError),
+    /// A `group_vars`/`host_vars` file that is not a mapping.
+    #[error(transparent)]
+    Vars(#[from] crate::vars::VarsError),
     /// No inventory given and none of the default places exists.
     #[error("Unable to find an inventory file, specify one with -i ?")]
     NotFound,
@@ -78,6 +81,9 @@ pub(crate) struct GroupData {
     pub(crate) depth12: usize,
     /// Depth as modern Ansible computes it (longest path from `all`).
     pub(crate) depth: usize,
+    /// `[g:vars]` values as written (modern Ansible reads them as Python literals, while
+    /// `vars` holds 1.2's reading: strings, one pair of quotes removed).
+    pub(crate) ini_raw: Map,
 }
 
 #[derive(Clone, Debug)]
@@ -304,6 +310,9 @@ impl Inventory {
                     for set in [all, rest] {
                         for &g in &set {
                             merge(&mut out, &self.groups[g].vars);
+                            for (k, raw) in &self.groups[g].ini_raw {
+                                out.insert(k.clone(), literal_value(raw.as_str().unwrap_or("")));
+                            }
                         }
                         for d in &self.vars_dirs {
                             for &g in &set {
@@ -436,6 +445,7 @@ impl Inventory {
             vars: Map::new(),
             depth12: 0,
             depth: 0,
+            ini_raw: Map::new(),
         });
         self.group_ix.insert(name.to_string(), g);
         g
@@ -606,6 +616,9 @@ impl Inventory {
                     .unwrap_or_else(|| self.push_group(&og.name));
                 for (k, v) in &og.vars {
                     self.groups[g].vars.insert(k.clone(), v.clone());
+                }
+                for (k, v) in &og.ini_raw {
+                    self.groups[g].ini_raw.insert(k.clone(), v.clone());
                 }
                 g
             })

@@ -61,8 +61,23 @@ fn group_vars_children_depth() {
     assert_eq!(inv.groups_of("w1"), ["prod", "web"]);
     assert_eq!(inv.groups_of("top1"), ["ungrouped"]);
     assert_eq!(sel(&inv, "prod", None), ["d1", "w1"]);
-    // Modern reads INI host values as Python literals.
+    // Modern reads INI values as Python literals (checked with ansible-core 2.19).
     assert_eq!(inv.host_vars_dialect("w1", Dialect::Modern)["x"], 1);
+    let m = Inventory::from_ini_str(
+        "[g]\nh n=5 b=True s=\"5\" l=\"[1, 2]\" q='x y'\n[g:vars]\ngn=5\ngb=True\ngq='5'\n",
+        "i",
+    )
+    .unwrap();
+    let v = m.host_vars_dialect("h", Dialect::Modern);
+    let want = serde_json::json!({"n": 5, "b": true, "s": 5, "l": [1, 2], "q": "x y", "gn": 5, "gb": true, "gq": "5"});
+    for (k, w) in want.as_object().unwrap() {
+        assert_eq!(&v[k], w, "{k}");
+    }
+    let v = m.host_vars("h");
+    assert_eq!(
+        (v["gn"].clone(), v["gq"].clone(), v["s"].clone()),
+        ("5".into(), "5".into(), "5".into())
+    );
 }
 
 #[test]
@@ -195,4 +210,99 @@ fn equal_depth_group_vars_files_follow_python2_dict_order() {
         let inv = Inventory::load(&dir.path().join("inv")).unwrap();
         assert_eq!(inv.host_vars("h")["y"], want, "{g1} {g2}");
     }
+}
+
+/// A directory of inventories, as real Ansible 1.2 read it (`ansible ... -i DIR`): files sorted,
+/// sub-directories read, `*.bak` and `group_vars/` skipped, later files' host variables win.
+#[test]
+fn directory_inventory_like_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv_dir = dir.path().join("inv");
+    std::fs::create_dir_all(inv_dir.join("group_vars")).unwrap();
+    std::fs::create_dir_all(inv_dir.join("sub")).unwrap();
+    let w = |p: &str, t: &str| std::fs::write(inv_dir.join(p), t).unwrap();
+    w("a", "[web]\nw1 x=a1 only_a=1\nw2\n[web:vars]\ngv=a\n");
+    w(
+        "b",
+        "[web]\nw1 x=b1\nw3\n[db]\nd1\n[prod:children]\nweb\n[prod:vars]\np=b\n",
+    );
+    w("sub/c", "[extra]\ne1\n");
+    w("b.bak", "[broken\n=junk x\n");
+    w("group_vars/all", "fromfile: all\n");
+    let inv = Inventory::load(&inv_dir).unwrap();
+    assert_eq!(sel(&inv, "all", None), ["d1", "e1", "w1", "w2", "w3"]);
+    assert_eq!(sel(&inv, "prod", None), ["w1", "w2", "w3"]);
+    let show = |h: &str| {
+        let v = inv.host_vars(h);
+        let g = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("U").to_string();
+        let names: Vec<String> = inv.groups_of(h);
+        format!(
+            "{},{},{},{},{},{}",
+            g("x"),
+            g("only_a"),
+            g("gv"),
+            g("p"),
+            g("fromfile"),
+            names.join(":")
+        )
+    };
+    // What 1.2 printed for `debug msg=...` on each host.
+    assert_eq!(show("w1"), "b1,1,a,b,all,prod:web");
+    assert_eq!(show("w2"), "U,U,a,b,all,prod:web");
+    assert_eq!(show("d1"), "U,U,U,U,all,db");
+    assert_eq!(show("e1"), "U,U,U,U,all,extra");
+    assert_eq!(inv.source(), Some(inv_dir.as_path()));
+    assert_eq!(inv.basedir(), Some(inv_dir.as_path()));
+}
+
+/// Modern `group_vars/NAME/` directories and `.json` files; 1.2 reads neither.
+#[test]
+fn modern_group_vars_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("group_vars/web")).unwrap();
+    std::fs::write(p.join("hosts"), "[web]\nw1\n").unwrap();
+    std::fs::write(p.join("group_vars/web/10-a.yml"), "a: 1\nb: 1\n").unwrap();
+    std::fs::write(p.join("group_vars/web/20-b.yaml"), "b: 2\n").unwrap();
+    std::fs::write(p.join("group_vars/all.json"), "{\"j\": true}").unwrap();
+    std::fs::write(p.join("group_vars/README.md"), "# not YAML: [\n").unwrap();
+    let inv = Inventory::load(&p.join("hosts")).unwrap();
+    let m = inv.host_vars_dialect("w1", Dialect::Modern);
+    assert_eq!(
+        (m["a"].clone(), m["b"].clone(), m["j"].clone()),
+        (1.into(), 2.into(), true.into())
+    );
+    let l = inv.host_vars("w1");
+    assert!(!l.contains_key("a") && !l.contains_key("j"));
+    // A broken bare-named file is an error only when a group or host has that name.
+    std::fs::write(p.join("group_vars/web.yml"), "- a list\n").unwrap();
+    let e = Inventory::load(&p.join("hosts")).unwrap_err().to_string();
+    assert!(e.contains("web.yml:1:1") && e.contains("dictionary"), "{e}");
+}
+
+#[test]
+fn locate_explicit_forms() {
+    let inv = Inventory::locate_and_load(Some("h1,h2")).unwrap();
+    assert_eq!(inv.hosts(), ["h1", "h2"]);
+    assert!(inv.source().is_none());
+    let e = Inventory::locate_and_load(Some("/nonexistent/inventory")).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/inventory"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("inv.yml");
+    std::fs::write(&f, "all:\n  hosts:\n    y1:\n").unwrap();
+    assert_eq!(
+        Inventory::locate_and_load(f.to_str()).unwrap().hosts(),
+        ["y1"]
+    );
+    // An executable file is a dynamic inventory script: refused.
+    let s = dir.path().join("d");
+    std::fs::create_dir(&s).unwrap();
+    let script = s.join("script");
+    std::fs::write(&script, "#!/bin/sh\necho {}\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(Inventory::load(&s)
+        .unwrap_err()
+        .to_string()
+        .contains("not supported"));
 }

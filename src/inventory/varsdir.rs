@@ -9,8 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::InventoryError;
-use crate::error::SourcePos;
-use crate::value::{Map, Value};
+use crate::value::Map;
 
 /// One file's variables, and whether Ansible 1.2 would read that file.
 #[derive(Debug)]
@@ -170,16 +169,5 @@ fn collect_dir_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Inventory
 
 /// A variables file: a YAML mapping (empty file = no variables).
 pub(crate) fn read_vars(path: &Path) -> Result<Map, InventoryError> {
-    let docs = crate::yaml::load_file(path)?;
-    match docs.first() {
-        None => Ok(Map::new()),
-        Some(n) if n.is_null() => Ok(Map::new()),
-        Some(n) => match n.to_value() {
-            Value::Object(m) => Ok(m),
-            _ => Err(InventoryError::Parse {
-                pos: SourcePos::new(n.pos.file.clone(), n.pos.line, n.pos.col),
-                message: format!("{} must be stored as a dictionary/hash", path.display()),
-            }),
-        },
-    }
+    Ok(crate::vars::load_mapping_file(path)?)
 }

@@ -90,9 +90,20 @@ pub fn plan(space: &Space, opts: &KickOptions) -> Result<KickPlan> {
         }
         None => (generate_password(), true),
     };
-    let salt = opts.salt.clone().unwrap_or_else(generate_salt);
-    let hash = md5_crypt(&password, &salt);
     let ks = opts.mac.dashed();
+    let kickstart_path = space.boot().join(format!("{ks}.ks"));
+    // A given password keeps the salt of the kickstart already there, so kicking again with the
+    // same arguments rewrites identical files (the module then reports no change).
+    let salt = opts
+        .salt
+        .clone()
+        .or_else(|| {
+            (!generated)
+                .then(|| existing_salt(&kickstart_path, &password))
+                .flatten()
+        })
+        .unwrap_or_else(generate_salt);
+    let hash = md5_crypt(&password, &salt);
     let http_listen = inv.http_listen();
     let ntp = inv.ntp_server.clone().unwrap_or_default();
     let gateway = inv.gateway.map(|g| g.to_string()).unwrap_or_default();
@@ -154,7 +165,7 @@ pub fn plan(space: &Space, opts: &KickOptions) -> Result<KickPlan> {
         mac: opts.mac,
         password,
         generated,
-        kickstart: (space.boot().join(format!("{ks}.ks")), kickstart),
+        kickstart: (kickstart_path, kickstart),
         pxelinux: (pxe_path, pxe),
         password_file: space.root.join(format!("{ks}.pass")),
         esxi_boot,
@@ -165,6 +176,21 @@ pub fn plan(space: &Space, opts: &KickOptions) -> Result<KickPlan> {
 }
 
 impl KickPlan {
+    /// Whether writing would change anything (compares with the files on disk).
+    pub fn changes(&self) -> bool {
+        let differs =
+            |path: &Path, text: &str| fs::read_to_string(path).ok().as_deref() != Some(text);
+        differs(&self.kickstart.0, &self.kickstart.1)
+            || differs(&self.pxelinux.0, &self.pxelinux.1)
+            || differs(&self.password_file, &format!("{}\n", self.password))
+            || self.esxi_boot.as_ref().is_some_and(|(p, t)| differs(p, t))
+            || Space::new(self.names_file.parent().unwrap_or(Path::new(".")))
+                .recorded_mac(&self.name)
+                .ok()
+                .flatten()
+                != Some(self.mac)
+    }
+
     /// Writes the files: kickstart, PXELINUX config, password (mode 0600), ESXi boot.cfg, and
     /// records the name in `space/names`.
     pub fn write(&self) -> Result<()> {
@@ -182,11 +208,20 @@ impl KickPlan {
 /// Writes only `space/boot/pxelinux.cfg/01-<mac>` with `system` as the default label (the `ipxe`
 /// command; `local` boots from the disk).
 pub fn pxelinux(space: &Space, system: &str, mac: Mac) -> Result<(PathBuf, Vec<String>)> {
-    check_system(system)?;
-    let inv = space.inventory()?;
-    let (path, text, warnings) = render_pxelinux(space, &inv, system, mac)?;
+    let (path, text, warnings) = pxelinux_plan(space, system, mac)?;
     write_file(&path, &text)?;
     Ok((path, warnings))
+}
+
+/// The `ipxe` file without writing it: path, content, warnings.
+pub fn pxelinux_plan(
+    space: &Space,
+    system: &str,
+    mac: Mac,
+) -> Result<(PathBuf, String, Vec<String>)> {
+    check_system(system)?;
+    let inv = space.inventory()?;
+    render_pxelinux(space, &inv, system, mac)
 }
 
 /// The stored password of a machine (`space/<mac>.pass`), if any.
@@ -249,6 +284,18 @@ fn esxi_boot_cfg(text: &str, kickstart_url: &str) -> String {
     out
 }
 
+/// The salt of an MD5-crypt hash of `password` in the file at `path`, if there is one.
+fn existing_salt(path: &Path, password: &str) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    text.match_indices("$1$").find_map(|(at, _)| {
+        let rest = &text[at + 3..];
+        let salt: String = rest.chars().take_while(|&c| c != '$').take(9).collect();
+        let hash = format!("$1${salt}$");
+        let full: String = text[at..].chars().take(hash.len() + 22).collect();
+        (salt.len() <= 8 && md5_crypt(password, &salt) == full).then_some(salt)
+    })
+}
+
 fn template_path(space: &Space, system: &str) -> Result<(PathBuf, bool)> {
     let plain = space.template(system);
     if plain.is_file() {
@@ -305,7 +352,8 @@ fn read(path: &Path) -> Result<String> {
     fs::read_to_string(path).map_err(|e| JockeyError::io(path, e))
 }
 
-fn write_file(path: &Path, text: &str) -> Result<()> {
+/// Writes `text` to `path`, creating its directory.
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| JockeyError::io(dir, e))?;
     }

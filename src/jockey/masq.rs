@@ -71,6 +71,17 @@ pub fn run(space: &Space, dnsmasq: Option<PathBuf>) -> Result<i32> {
     let _cleanup = RemoveOnDrop(conf.clone());
     let mut conf_arg = OsString::from("--conf-file=");
     conf_arg.push(conf.as_os_str());
+    for (file, from) in [
+        ("pxelinux.0", "/usr/lib/PXELINUX/pxelinux.0"),
+        ("ldlinux.c32", "/usr/lib/syslinux/modules/bios/ldlinux.c32"),
+    ] {
+        if !space.boot().join(file).is_file() {
+            eprintln!(
+                "warning: {} is missing: PXE clients cannot boot (copy {from})",
+                space.boot().join(file).display()
+            );
+        }
+    }
     println!("DNSmasq server started on {}", inv.boot_server);
     println!("Press Ctrl+C to exit");
     let rt = tokio::runtime::Builder::new_current_thread()

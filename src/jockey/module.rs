@@ -3,8 +3,9 @@
 //!
 //! Actions (the free-form word or `action=`): `kick` (default) writes the kickstart, PXELINUX config
 //! and password file like `flock jockey kick`; `ipxe` writes only the PXELINUX config. `space=`
-//! (default `space`) and `hosts=` resolve against the playbook's directory. Always `changed`; in
-//! check mode nothing is written.
+//! (default `space`) and `hosts=` resolve against the playbook's directory. With `password=`
+//! given, kicking again with the same arguments changes nothing (the kickstart's salt is kept);
+//! a generated password is new each time. In check mode nothing is written.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -112,10 +113,11 @@ pub fn run_on_controller(
                 salt: None,
             };
             let plan = kick::plan(&space, &opts)?;
-            if !check_mode {
+            let changed = plan.changes();
+            if changed && !check_mode {
                 plan.write()?;
             }
-            let mut r = ModuleResult::changed(true)
+            let mut r = ModuleResult::changed(changed)
                 .with("mac", mac.colon())
                 .with("system", plan.system.clone())
                 .with("kickstart", plan.kickstart.0.display().to_string())
@@ -129,11 +131,12 @@ pub fn run_on_controller(
         }
         "ipxe" => {
             let system = args.str("system").unwrap_or("local");
-            if check_mode {
-                return Ok(ModuleResult::changed(true).with("mac", mac.colon()));
+            let (path, text, _) = kick::pxelinux_plan(&space, system, mac)?;
+            let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str());
+            if changed && !check_mode {
+                kick::write_file(&path, &text)?;
             }
-            let (path, _) = kick::pxelinux(&space, system, mac)?;
-            Ok(ModuleResult::changed(true)
+            Ok(ModuleResult::changed(changed)
                 .with("mac", mac.colon())
                 .with("pxelinux", path.display().to_string()))
         }

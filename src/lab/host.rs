@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use super::net::{self, ifconfig, Subnet};
 use super::{LabError, LabHost};
 
-/// `sshd` settings for lab hosts (a drop-in, and the same as `-o` options so they win anyway).
+/// `sshd` settings for lab hosts (a drop-in in `/etc/ssh/sshd_config.d`).
 const SSHD_OPTIONS: &[&str] = &[
     "HostKey=/etc/ssh/ssh_host_ed25519_key",
     "PermitRootLogin=prohibit-password",
@@ -172,12 +172,21 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
 }
 
 /// What the host's PID 1 runs: `sshd` (daemonized, as on a real machine), then it only reaps.
+/// The settings come from the drop-in; when the machine's `sshd_config` does not read
+/// `sshd_config.d`, they are given as `-o` options instead (not both: `HostKey` adds up).
 fn init_script() -> String {
-    let opts: Vec<String> = SSHD_OPTIONS.iter().map(|o| format!("-o {o}")).collect();
-    format!(
-        "/usr/sbin/sshd -E /run/sshd.log {} || exit 1\ntrap '' HUP\nwhile :; do sleep 86400; done\n",
-        opts.join(" ")
-    )
+    let config = fs::read_to_string("/etc/ssh/sshd_config").unwrap_or_default();
+    let includes_dropins = config.lines().any(|l| {
+        let mut w = l.split_whitespace();
+        w.next().is_some_and(|k| k.eq_ignore_ascii_case("include"))
+            && w.any(|p| p == "/etc/ssh/sshd_config.d/*.conf" || p == "sshd_config.d/*.conf")
+    });
+    let opts: String = if includes_dropins {
+        String::new()
+    } else {
+        SSHD_OPTIONS.iter().map(|o| format!(" -o {o}")).collect()
+    };
+    format!("/usr/sbin/sshd -E /run/sshd.log{opts} || exit 1\ntrap '' HUP\nwhile :; do sleep 86400; done\n")
 }
 
 fn cstr(s: impl AsRef<std::ffi::OsStr>) -> Result<CString, LabError> {

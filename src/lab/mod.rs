@@ -275,9 +275,15 @@ impl Lab {
         self.dir.join("id_ed25519")
     }
 
-    /// A `known_hosts` file with every host's key (by name and address).
+    /// A `known_hosts` file with every host's key (by name and address). Commands run with
+    /// [`Lab::command_in_lab`] see its directory as `~/.ssh` (with the lab key as `id_ed25519`),
+    /// so plain `ssh core-01` works there and nothing is written to the machine's `~/.ssh`.
     pub fn known_hosts_path(&self) -> PathBuf {
-        self.dir.join("known_hosts")
+        self.ssh_dir().join("known_hosts")
+    }
+
+    fn ssh_dir(&self) -> PathBuf {
+        self.dir.join("ssh")
     }
 
     /// The hosts file the controller namespace sees as `/etc/hosts`.
@@ -314,11 +320,16 @@ impl Lab {
 
     /// A command that runs `argv` inside the controller namespace (for streaming or exec).
     pub fn command_in_lab(&self, argv: &[&str]) -> Command {
-        exec::in_netns(
-            &net::netns_path(&ctl_netns(&self.state.name)),
-            &self.hosts_file_path(),
-            argv,
-        )
+        let mut binds = vec![(self.hosts_file_path(), PathBuf::from("/etc/hosts"))];
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            let dot_ssh = PathBuf::from(home).join(".ssh");
+            if !dot_ssh.exists() {
+                use std::os::unix::fs::DirBuilderExt;
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(&dot_ssh);
+            }
+            binds.push((self.ssh_dir(), dot_ssh));
+        }
+        exec::in_netns(&net::netns_path(&ctl_netns(&self.state.name)), &binds, argv)
     }
 
     /// Runs `argv` inside the controller namespace and collects its output.
@@ -453,7 +464,7 @@ impl Lab {
 
         let mut known = String::new();
         for h in &self.hosts {
-            let hk = keys::ed25519(&format!("root@{}", h.name))?;
+            let hk = keys::host_key(&h.name, h.address)?;
             let dirs = host::HostDirs::new(&dir, &h.name);
             host::write_base(
                 &dirs,
@@ -468,6 +479,15 @@ impl Lab {
             let (alg, b64) = (pk.next().unwrap_or_default(), pk.next().unwrap_or_default());
             known.push_str(&format!("{},{} {alg} {b64}\n", h.name, h.address));
         }
+        let ssh = self.ssh_dir();
+        std::fs::create_dir_all(&ssh)
+            .map_err(|e| LabError::io(format!("creating {}", ssh.display()), e))?;
+        write_file(&ssh.join("id_ed25519"), &key.private, 0o600)?;
+        write_file(
+            &ssh.join("id_ed25519.pub"),
+            &format!("{}\n", key.public),
+            0o644,
+        )?;
         write_file(&self.known_hosts_path(), &known, 0o644)?;
         mark(&mut self.timings, "keys and files");
 
@@ -681,28 +701,30 @@ fn reserve(opts: &LabOptions) -> Result<State, LabError> {
 
 /// The subnet for `opts`, refusing overlaps with the machine's routes and other labs.
 fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
-    let taken: Vec<(Subnet, String)> = net::machine_routes()
+    // Labs are isolated from each other, so two may share a subnet; `auto` still avoids that.
+    let machine: Vec<(Subnet, String)> = net::machine_routes()
         .into_iter()
         .map(|(s, dev)| (s, format!("the machine's route {s} dev {dev}")))
-        .chain(
-            state::lab_names()
-                .into_iter()
-                .filter(|n| *n != opts.name)
-                .filter_map(|n| {
-                    State::read(&n)
-                        .ok()
-                        .flatten()
-                        .map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
-                }),
-        )
         .collect();
-    let check = |s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
-        Some((_, what)) => Err(LabError::SubnetOverlap {
-            subnet: s.to_string(),
-            what: what.clone(),
-        }),
-        None => Ok(s),
-    };
+    let labs: Vec<(Subnet, String)> = state::lab_names()
+        .into_iter()
+        .filter(|n| *n != opts.name)
+        .filter_map(|n| {
+            State::read(&n)
+                .ok()
+                .flatten()
+                .map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
+        })
+        .collect();
+    let check_in =
+        |taken: &[(Subnet, String)], s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
+            Some((_, what)) => Err(LabError::SubnetOverlap {
+                subnet: s.to_string(),
+                what: what.clone(),
+            }),
+            None => Ok(s),
+        };
+    let check = |s: Subnet| check_in(&machine, s);
     match opts.subnet.as_deref() {
         None => check(Subnet::parse(DEFAULT_SUBNET)?),
         Some("auto") => {
@@ -722,7 +744,7 @@ fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
                 let r = (seed >> 33) as u32;
                 let addr = Ipv4Addr::new(10, 64 + (r % 190) as u8, (r >> 8) as u8, 0);
                 let s = Subnet::parse(&format!("{addr}/{prefix}"))?;
-                if check(s).is_ok() {
+                if check(s).is_ok() && check_in(&labs, s).is_ok() {
                     return Ok(s);
                 }
             }

@@ -229,7 +229,8 @@ pub fn python_json(map: &Map) -> String {
     python_json_value(&Value::Object(map.clone()))
 }
 
-fn python_json_value(v: &Value) -> String {
+/// One value as Python's `json.dumps` writes it.
+pub fn python_json_value(v: &Value) -> String {
     let mut out = String::new();
     write_py_json(v, &mut out);
     out

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""Twin-lab comparison: the original playbooks run by real Ansible 1.2 and by flock.
+
+For each tool in turn, a fresh lab of 3 hosts (same names, addresses and flavor) is brought up, the
+README's sequence of playbooks is run from a temp copy of ../shared/flock-2013 (symlinks restored),
+and after every playbook each host's changes (`flock lab diff --content`) are recorded. Then the
+two runs are compared per playbook: the task sequence, each task's status per host (and item), the
+recap counts, and the end state of every host.
+
+Exclusions (what only one tool writes on purpose, listed here and in docs/compat.md):
+  * paths under /root/.ansible, /root/.cache and `*.pyc` (Ansible 1.2's module temp files and
+    the Python it runs on the hosts);
+  * file timestamps are not compared (diff lists no times).
+Nothing else is hidden.
+
+Usage: compat-tests/twin.py [--flavor debian|el] [--playbooks a,b,...] [--flock PATH] [--out DIR]
+Needs root, Python 2.7.18 (pyenv) and Ansible 1.2 in /opt/ansible12 (spec section 19); prepares
+/opt/py27 (a relocated copy of pyenv's 2.7.18) so that 1.2's modules run inside lab hosts.
+Exit code 0 when no playbook differs.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CORPUS = os.environ.get("FLOCK_CORPUS") or os.path.normpath(os.path.join(ROOT, "..", "shared", "flock-2013"))
+A12 = "/opt/ansible12"
+PY27_SRC = os.path.expanduser("~/.pyenv/versions/2.7.18")
+PY27 = "/opt/py27"
+
+# The README's sequence (playbook, extra vars).
+SEQUENCE = [
+    ("bootstrap", ""),
+    ("secure", ""),
+    ("ground", "master=core-01"),
+    ("grid", "master=core-01"),
+    ("cluster", "master=core-01"),
+    ("database", "master=core-01"),
+    ("mysql", "master=core-01"),
+    ("scheduler", "master=core-01"),
+    ("scheduler-master", "master=core-01"),
+    ("warewulf", "master=core-01"),
+]
+
+EXCLUDE = [re.compile(p) for p in (r"^/root/\.ansible(/|$)", r"^/root/\.cache(/|$)", r"\.pyc$")]
+
+TASK_RE = re.compile(r"^(TASK: |NOTIFIED: |TASK |RUNNING HANDLER )\[(.*)\] \*+ ?$")
+PLAY_RE = re.compile(r"^PLAY \[(.*)\] \*+ ?$")
+HOST_RE = re.compile(r"^(ok|changed|skipping|failed|fatal): \[([^\]]+)\](?: => \(item=(.*?)\))?")
+RECAP_RE = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+def restore_corpus(dst):
+    """Copies the corpus, turning its stored symlink stubs back into symlinks."""
+    shutil.rmtree(dst, ignore_errors=True)
+    for root, _dirs, files in os.walk(CORPUS):
+        rel = os.path.relpath(root, CORPUS)
+        os.makedirs(os.path.join(dst, rel), exist_ok=True)
+        for f in files:
+            src, out = os.path.join(root, f), os.path.join(dst, rel, f)
+            data = open(src, "rb").read()
+            if 0 < len(data) <= 64 and re.fullmatch(rb"[A-Za-z0-9./_-]+", data):
+                os.symlink(data.decode(), out)
+            else:
+                shutil.copy(src, out)
+
+
+def prepare_py27():
+    """A Python 2.7 the lab hosts can run (their /root is private, pyenv's copy is not seen)."""
+    wrapper = os.path.join(PY27, "python2")
+    if os.path.exists(wrapper):
+        return wrapper
+    if not os.path.exists(os.path.join(PY27, "bin", "python2.7")):
+        shutil.rmtree(PY27, ignore_errors=True)
+        shutil.copytree(PY27_SRC, PY27, symlinks=True)
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONHOME=%s LD_LIBRARY_PATH=%s/lib "
+                "exec %s/bin/python2.7 \"$@\"\n" % (PY27, PY27, PY27))
+    os.chmod(wrapper, 0o755)
+    return wrapper
+
+
+def a12_command(workdir):
+    script = os.path.join(workdir, "ansible-playbook-1.2")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\nexport PYENV_VERSION=2.7.18 PYTHONPATH=%s ANSIBLE_HOST_KEY_CHECKING=False "
+                "HOME=/root\nexec %s/bin/python %s/bin/ansible-playbook -c ssh \"$@\"\n"
+                % (A12, PY27_SRC, A12))
+    os.chmod(script, 0o755)
+    return script
+
+
+def sh(argv, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def host_state(flock, lab, host):
+    out = sh([flock, "lab", "diff", "--name", lab, "--content", host]).stdout
+    entries = {}
+    current = None
+    for line in out.splitlines():
+        if line.startswith("/") and "\t" in line:
+            path = line.split("\t", 1)[0]
+            if any(p.search(path) for p in EXCLUDE):
+                current = None
+                continue
+            entries[path] = [line]
+            current = path
+        elif current is not None:
+            entries[current].append(line)
+    return entries
+
+
+STATUS_SPLIT_RE = re.compile(r"(?<=.)(?=(?:ok|changed|skipping|failed|fatal): \[)")
+
+
+def parse_log(text):
+    """(task list, {task index: {(host, item): status}}, recap {host: counts}).
+
+    Ansible 1.2's forked workers sometimes print two results on one line (no newline between
+    them); such lines are split before parsing.
+    """
+    text = "\n".join(part for line in text.splitlines() for part in STATUS_SPLIT_RE.split(line))
+    tasks, statuses, recap = [], {}, {}
+    play = None
+    in_recap = False
+    for line in text.splitlines():
+        if line.startswith("PLAY RECAP"):
+            in_recap = True
+            continue
+        m = PLAY_RE.match(line)
+        if m:
+            play = m.group(1)
+            continue
+        if line.startswith("GATHERING FACTS"):
+            tasks.append((play, "GATHERING FACTS"))
+            continue
+        m = TASK_RE.match(line)
+        if m:
+            tasks.append((play, m.group(2)))
+            continue
+        m = HOST_RE.match(line)
+        if m and tasks:
+            statuses.setdefault(len(tasks) - 1, {})[(m.group(2), m.group(3))] = m.group(1)
+            continue
+        m = RECAP_RE.match(line) if in_recap else None
+        if m:
+            recap[m.group(1)] = tuple(int(x) for x in m.group(2, 3, 4, 5))
+    return tasks, statuses, recap
+
+
+def run_tool(tool, args, workdir):
+    """Runs the whole sequence with one tool on a fresh lab; returns per-playbook results."""
+    lab = "twin-%s" % tool
+    flock = args.flock
+    sh([flock, "lab", "down", "--name", lab])
+    up = sh([flock, "lab", "up", "--name", lab, "--hosts", "3", "--flavor", args.flavor])
+    if up.returncode != 0:
+        raise SystemExit("lab up failed: %s" % up.stdout)
+    results = {}
+    try:
+        corpus = os.path.join(workdir, tool, "flock")
+        restore_corpus(corpus)
+        key_path = "/run/flock-lab/%s/id_ed25519" % lab
+        if tool == "ansible12":
+            with open(os.path.join(corpus, "hosts"), "a") as f:
+                f.write("\n[all:vars]\nansible_python_interpreter=%s\n" % prepare_py27())
+            base = [a12_command(workdir)]
+        else:
+            base = [flock, "playbook"]
+        hosts = [h for h in ("core-01", "core-02", "core-03")]
+        for name, extra in args.sequence:
+            argv = base + ["-i", "hosts", "-l", "core", "-u", "root", "--private-key", key_path]
+            if extra:
+                argv += ["-e", extra]
+            argv.append(name + ".yml")
+            start = time.monotonic()
+            proc = sh([flock, "lab", "exec", "--name", lab, "--"] + argv, cwd=corpus)
+            elapsed = time.monotonic() - start
+            log = proc.stdout
+            with open(os.path.join(args.out, "%s-%s-%s.log" % (args.flavor, name, tool)), "w") as f:
+                f.write(log)
+            state = {h: host_state(flock, lab, h) for h in hosts}
+            results[name] = {"log": log, "rc": proc.returncode, "time": elapsed, "state": state}
+    finally:
+        sh([flock, "lab", "down", "--name", lab])
+    return results
+
+
+def compare(name, a, b):
+    """Differences between Ansible 1.2's run (a) and flock's (b) of one playbook."""
+    ta, sa, ra = parse_log(a["log"])
+    tb, sb, rb = parse_log(b["log"])
+    task_diffs = []
+    if ta != tb:
+        task_diffs.append("task sequence differs: 1.2 has %d tasks, flock %d" % (len(ta), len(tb)))
+        for i, (x, y) in enumerate(zip(ta, tb)):
+            if x != y:
+                task_diffs.append("  first difference at #%d: 1.2 %r, flock %r" % (i, x, y))
+                break
+    for i, task in enumerate(ta):
+        if i < len(tb) and tb[i] == task and sa.get(i, {}) != sb.get(i, {}):
+            task_diffs.append("%s / %s: 1.2 %s, flock %s" % (task[0], task[1], sorted(sa.get(i, {}).items()),
+                                                          sorted(sb.get(i, {}).items())))
+    if ra != rb:
+        task_diffs.append("recap: 1.2 %s, flock %s" % (ra, rb))
+    file_diffs = []
+    for host in sorted(set(a["state"]) | set(b["state"])):
+        fa, fb = a["state"].get(host, {}), b["state"].get(host, {})
+        for path in sorted(set(fa) | set(fb)):
+            if fa.get(path) != fb.get(path):
+                file_diffs.append("%s:%s: 1.2 %s | flock %s" % (host, path, (fa.get(path) or ["-"])[0],
+                                                              (fb.get(path) or ["-"])[0]))
+    return len(ta), task_diffs, file_diffs
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--flavor", default="debian")
+    p.add_argument("--playbooks", default=",".join(n for n, _ in SEQUENCE))
+    p.add_argument("--flock", default=os.path.join(ROOT, "target", "debug", "flock"))
+    p.add_argument("--out", default=os.path.join(ROOT, "target", "compat"))
+    p.add_argument("--json", help="write the table as JSON here")
+    args = p.parse_args()
+    wanted = args.playbooks.split(",")
+    args.sequence = [(n, e) for n, e in SEQUENCE if n in wanted]
+    os.makedirs(args.out, exist_ok=True)
+    workdir = os.path.join(args.out, "work-%s" % args.flavor)
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+    ref = run_tool("ansible12", args, workdir)
+    ours = run_tool("flock", args, workdir)
+    rows, failed = [], False
+    print("%-18s %-7s %6s %6s %6s %9s %9s %7s" % ("playbook", "flavor", "tasks", "tdiff", "fdiff",
+                                                 "1.2 s", "flock s", "ratio"))
+    for name, _ in args.sequence:
+        n, tdiff, fdiff = compare(name, ref[name], ours[name])
+        ratio = ref[name]["time"] / max(ours[name]["time"], 1e-3)
+        rows.append({"playbook": name, "flavor": args.flavor, "tasks": n, "task_diffs": tdiff,
+                     "file_diffs": fdiff, "a12_s": ref[name]["time"], "flock_s": ours[name]["time"]})
+        failed |= bool(tdiff or fdiff)
+        print("%-18s %-7s %6d %6d %6d %9.2f %9.2f %6.1fx" % (name, args.flavor, n, len(tdiff), len(fdiff),
+                                                          ref[name]["time"], ours[name]["time"], ratio))
+    for r in rows:
+        for d in r["task_diffs"] + r["file_diffs"]:
+            print("  [%s] %s" % (r["playbook"], d))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=2)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
