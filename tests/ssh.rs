@@ -199,6 +199,7 @@ async fn known_hosts_mismatch_is_refused_with_file_and_line() {
         .arg("-f")
         .arg(kh)
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(st.success());
