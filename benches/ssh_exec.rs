@@ -93,6 +93,19 @@ fn main() {
             16.0 / el.as_secs_f64()
         );
 
+        let t = Instant::now();
+        let out = conn
+            .exec("head -c 16777216 /dev/zero", None, None)
+            .await
+            .expect("exec");
+        let el = t.elapsed();
+        assert_eq!(out.stdout.len(), 16 << 20);
+        println!(
+            "16 MiB from stdout           {:.1} ms ({:.0} MiB/s)",
+            el.as_secs_f64() * 1000.0,
+            16.0 / el.as_secs_f64()
+        );
+
         let module = flock::modules::lookup("setup").expect("setup");
         let args = ModuleArgs::validate(module.spec(), &flock::Map::new(), None).expect("args");
         let vars = flock::Map::new();

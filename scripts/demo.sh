@@ -11,8 +11,9 @@ for p in openssh-server iproute2; do
 done
 
 cargo build --quiet
-FLOCK="$PWD/target/debug/flock"
+FLOCK="${CARGO_TARGET_DIR:-$PWD/target}/debug/flock"
 LAB=demo
+"$FLOCK" lab down --name "$LAB"   # a demo lab left over from an interrupted run
 "$FLOCK" lab up --name "$LAB" --hosts 3
 trap '"$FLOCK" lab down --name "$LAB"' EXIT
 INV=$(mktemp)

@@ -384,7 +384,12 @@ fn grid_ca_revocation_and_crl() {
     // A revoked subject may be certified again.
     fs::remove_file(d.join("ca/coreca/grid-security/sysop_cert.pem")).unwrap();
     flock(d, &["ca", "sign", "coreca", "sysop"]);
-    flock(d, &["ca", "crl", "coreca", "7"]);
+    // The hash link names the CA too (as the playbooks do).
+    flock(d, &["ca", "crl", &hash, "7"]);
+    assert_eq!(
+        fs::read_link(d.join("ca").join(&hash)).unwrap(),
+        Path::new("coreca")
+    );
     let crl2 = openssl_ok(d, &["crl", "-in", "ca/coreca/crl.pem", "-text", "-noout"]);
     assert_eq!(after(&crl2, "X509v3 CRL Number"), "2", "{crl2}");
 }

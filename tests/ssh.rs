@@ -199,6 +199,7 @@ async fn known_hosts_mismatch_is_refused_with_file_and_line() {
         .arg("-f")
         .arg(kh)
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
     assert!(st.success());
@@ -558,4 +559,34 @@ async fn proxy_jump_one_hop() {
         .collect();
     assert_eq!(f[3], target.port.to_string(), "{f:?}");
     c.close().await;
+}
+
+#[tokio::test]
+async fn host_going_away_is_a_lost_connection() {
+    let Some(mut sshd) = Sshd::start() else {
+        return;
+    };
+    let conn = Connection::open(&sshd.spec()).await.expect("connect");
+    assert_eq!(
+        conn.exec("echo up", None, None).await.unwrap().stdout_str(),
+        "up\n"
+    );
+    // A command running while the host dies, and one started after.
+    let running = conn.exec("sleep 30", None, None);
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sshd.kill_all();
+    };
+    let t = std::time::Instant::now();
+    let (res, ()) = tokio::join!(running, killer);
+    assert!(matches!(res, Err(ConnectionError::Lost { .. })), "{res:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t.elapsed()
+    );
+    match conn.exec("true", None, None).await {
+        Err(e @ ConnectionError::Lost { .. }) => assert!(e.to_string().contains("testhost")),
+        other => panic!("exec on a dead connection: {other:?}"),
+    }
 }

@@ -163,6 +163,14 @@ impl Grid {
         Ok(out)
     }
 
+    /// The CA's directory name when `cn` is its hash link.
+    fn real_name(&self, cn: &str) -> String {
+        std::fs::read_link(self.ca_dir.join(cn))
+            .ok()
+            .and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| cn.to_string())
+    }
+
     fn install(&self, cn: &str, auth: &Authority) -> Result<String, CaError> {
         let c = pki::parse_cert(&auth.cert_der, &auth.store.cert)?;
         let hash = hex8(subject_hash(c.subject()));
@@ -409,7 +417,7 @@ impl Grid {
     pub fn revoke(&self, ca: &str, id: &str) -> Result<String, CaError> {
         let auth = self.open(ca)?;
         let s = auth.revoke(&self.cert_path(ca, id)?, 30)?;
-        self.install(ca, &auth)?;
+        self.install(&self.real_name(ca), &auth)?;
         Ok(s)
     }
 
@@ -417,7 +425,7 @@ impl Grid {
     pub fn crl(&self, ca: &str, days: u32) -> Result<PathBuf, CaError> {
         let auth = self.open(ca)?;
         auth.write_crl(days)?;
-        self.install(ca, &auth)?;
+        self.install(&self.real_name(ca), &auth)?;
         Ok(auth.store.crl.clone())
     }
 

@@ -225,7 +225,7 @@ impl SshConnection {
             while let Some(msg) = rx.recv().await {
                 match msg {
                     Input::Data(d) => {
-                        if writer.data(&d[..]).await.is_err() {
+                        if writer.data_bytes(d).await.is_err() {
                             break;
                         }
                     }
@@ -439,11 +439,7 @@ async fn authenticate(
             let ids = agent.request_identities().await.unwrap_or_default();
             for id in ids {
                 let key = id.public_key().into_owned();
-                let hash = if key.algorithm().is_rsa() {
-                    rsa_hash_for(handle, &mut rsa_hash).await
-                } else {
-                    None
-                };
+                let hash = rsa_hash_for(handle, &key.algorithm(), &mut rsa_hash).await;
                 let res = tokio::time::timeout(
                     step_timeout,
                     handle.authenticate_publickey_with(user, key, hash, &mut agent),
@@ -486,11 +482,7 @@ async fn authenticate(
                 continue;
             }
         };
-        let hash = if key.algorithm().is_rsa() {
-            rsa_hash_for(handle, &mut rsa_hash).await
-        } else {
-            None
-        };
+        let hash = rsa_hash_for(handle, &key.algorithm(), &mut rsa_hash).await;
         let res = tokio::time::timeout(
             step_timeout,
             handle.authenticate_publickey(user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)),
@@ -577,10 +569,16 @@ async fn keyboard_interactive(handle: &mut client::Handle<Client>, user: &str, p
     false
 }
 
+/// The signature hash for a key of algorithm `alg`: for RSA the best the server accepts
+/// (asked once, cached), nothing for other key types.
 async fn rsa_hash_for(
     handle: &client::Handle<Client>,
+    alg: &Algorithm,
     cache: &mut Option<Option<HashAlg>>,
 ) -> Option<HashAlg> {
+    if !matches!(alg, Algorithm::Rsa { .. }) {
+        return None;
+    }
     if let Some(h) = cache {
         return *h;
     }

@@ -4,16 +4,22 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A command whose child enters the network namespace at `netns`, a private (slave) mount
-/// namespace where `hosts` is bind-mounted on `/etc/hosts` and `/sys` is the namespace's own.
-pub(crate) fn in_netns(netns: &Path, hosts: &Path, argv: &[&str]) -> Command {
+/// namespace where each `(source, target)` of `binds` is bind-mounted (targets that do not
+/// exist are skipped) and `/sys` is the namespace's own.
+pub(crate) fn in_netns(netns: &Path, binds: &[(PathBuf, PathBuf)], argv: &[&str]) -> Command {
     let mut cmd = Command::new(argv.first().copied().unwrap_or("true"));
     cmd.args(argv.iter().skip(1));
     let ns = File::open(netns);
-    let hosts = CString::new(hosts.as_os_str().as_encoded_bytes()).ok();
+    let c = |p: &Path| CString::new(p.as_os_str().as_encoded_bytes()).ok();
+    let binds: Vec<(CString, CString)> = binds
+        .iter()
+        .filter(|(_, t)| t.exists())
+        .filter_map(|(s, t)| Some((c(s)?, c(t)?)))
+        .collect();
     // SAFETY: the closure only makes syscalls on data prepared above.
     unsafe {
         cmd.pre_exec(move || {
@@ -42,10 +48,10 @@ pub(crate) fn in_netns(netns: &Path, hosts: &Path, argv: &[&str]) -> Command {
             {
                 return Err(std::io::Error::last_os_error());
             }
-            if let Some(h) = &hosts {
+            for (src, target) in &binds {
                 libc::mount(
-                    h.as_ptr(),
-                    c"/etc/hosts".as_ptr(),
+                    src.as_ptr(),
+                    target.as_ptr(),
                     null,
                     libc::MS_BIND,
                     std::ptr::null(),

@@ -20,7 +20,30 @@ pub(crate) fn ed25519(comment: &str) -> Result<KeyPair, LabError> {
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut seed))
         .map_err(|e| LabError::io("reading /dev/urandom", e))?;
-    let mut key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
+    from_seed(&seed, comment)
+}
+
+/// The host key of the lab host `name` at `address`: the same on every `lab up` of this machine
+/// (as a real host keeps its key across reboots, so `known_hosts` entries stay valid), different
+/// for every host, and secret: derived from the machine's own sshd host key (or machine id).
+pub(crate) fn host_key(name: &str, address: std::net::Ipv4Addr) -> Result<KeyPair, LabError> {
+    use sha2::{Digest, Sha256};
+    let secret = ["/etc/ssh/ssh_host_ed25519_key", "/etc/machine-id"]
+        .iter()
+        .find_map(|p| std::fs::read(p).ok().filter(|b| !b.is_empty()));
+    let Some(secret) = secret else {
+        return ed25519(&format!("root@{name}"));
+    };
+    let mut h = Sha256::new();
+    h.update(b"flock lab host key v1\0");
+    h.update(&secret);
+    h.update(format!("\0{name}\0{address}").as_bytes());
+    let seed: [u8; 32] = h.finalize().into();
+    from_seed(&seed, &format!("root@{name}"))
+}
+
+fn from_seed(seed: &[u8; 32], comment: &str) -> Result<KeyPair, LabError> {
+    let mut key = PrivateKey::from(Ed25519Keypair::from_seed(seed));
     key.set_comment(comment);
     let private = key
         .to_openssh(LineEnding::LF)
@@ -43,5 +66,19 @@ mod tests {
         assert!(a.public.starts_with("ssh-ed25519 ") && a.public.ends_with(" a@lab"));
         assert!(a.private.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
         russh::keys::decode_secret_key(&a.private, None).unwrap();
+    }
+
+    #[test]
+    fn host_keys_are_stable_per_host() {
+        let ip = std::net::Ipv4Addr::new(10, 1, 1, 1);
+        let a = super::host_key("core-01", ip).unwrap();
+        assert_eq!(a.public, super::host_key("core-01", ip).unwrap().public);
+        assert_ne!(a.public, super::host_key("core-02", ip).unwrap().public);
+        assert_ne!(
+            a.public,
+            super::host_key("core-01", std::net::Ipv4Addr::new(10, 1, 1, 2))
+                .unwrap()
+                .public
+        );
     }
 }

@@ -28,6 +28,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 pub use diff::{Change, ChangeKind};
+pub use host::SHARE_MOUNT;
 
 use net::Subnet;
 use state::{HostState, State};
@@ -112,7 +113,9 @@ pub enum Flavor {
     /// The machine's own system (Debian), as an overlay of `/`.
     #[default]
     Debian,
-    /// An Enterprise Linux root (issue 8; not available yet).
+    /// Enterprise Linux as CentOS 7 presents it: release files, `yum` (the machine's `dnf`) and
+    /// `/etc/yum.repos.d/` with one repository, the lab's `share_dir()/el` (empty until a test
+    /// puts RPMs there and runs `createrepo_c` on it).
     El,
 }
 
@@ -207,9 +210,9 @@ impl Lab {
         if opts.hosts == 0 {
             return Err(LabError::Setup("a lab needs at least one host".into()));
         }
-        if opts.flavor == Flavor::El {
+        if opts.flavor == Flavor::El && !Path::new("/usr/bin/dnf").exists() {
             return Err(LabError::Setup(
-                "the `el` flavor is not available yet (issue 8)".into(),
+                "the `el` flavor needs dnf, rpm and createrepo-c on this machine (apt-get install dnf rpm createrepo-c)".into(),
             ));
         }
         let state = reserve(opts)?;
@@ -270,14 +273,32 @@ impl Lab {
         self.state.subnet.controller()
     }
 
+    /// What the hosts run.
+    pub fn flavor(&self) -> Flavor {
+        self.state.flavor
+    }
+
+    /// The lab's shared directory on the machine: every host sees it, read-write and live, as
+    /// [`SHARE_MOUNT`] (`/srv/flock-lab`). Tests put local package repositories there (`el/` is
+    /// the `el` hosts' yum repository).
+    pub fn share_dir(&self) -> PathBuf {
+        self.dir.join("share")
+    }
+
     /// The lab's private key (ed25519, accepted for root on every host).
     pub fn key_path(&self) -> PathBuf {
         self.dir.join("id_ed25519")
     }
 
-    /// A `known_hosts` file with every host's key (by name and address).
+    /// A `known_hosts` file with every host's key (by name and address). Commands run with
+    /// [`Lab::command_in_lab`] see its directory as `~/.ssh` (with the lab key as `id_ed25519`),
+    /// so plain `ssh core-01` works there and nothing is written to the machine's `~/.ssh`.
     pub fn known_hosts_path(&self) -> PathBuf {
-        self.dir.join("known_hosts")
+        self.ssh_dir().join("known_hosts")
+    }
+
+    fn ssh_dir(&self) -> PathBuf {
+        self.dir.join("ssh")
     }
 
     /// The hosts file the controller namespace sees as `/etc/hosts`.
@@ -314,11 +335,16 @@ impl Lab {
 
     /// A command that runs `argv` inside the controller namespace (for streaming or exec).
     pub fn command_in_lab(&self, argv: &[&str]) -> Command {
-        exec::in_netns(
-            &net::netns_path(&ctl_netns(&self.state.name)),
-            &self.hosts_file_path(),
-            argv,
-        )
+        let mut binds = vec![(self.hosts_file_path(), PathBuf::from("/etc/hosts"))];
+        if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+            let dot_ssh = PathBuf::from(home).join(".ssh");
+            if !dot_ssh.exists() {
+                use std::os::unix::fs::DirBuilderExt;
+                let _ = std::fs::DirBuilder::new().mode(0o700).create(&dot_ssh);
+            }
+            binds.push((self.ssh_dir(), dot_ssh));
+        }
+        exec::in_netns(&net::netns_path(&ctl_netns(&self.state.name)), &binds, argv)
     }
 
     /// Runs `argv` inside the controller namespace and collects its output.
@@ -431,9 +457,28 @@ impl Lab {
             &format!("{}\n", key.public),
             0o644,
         )?;
-        for d in ["hosts", "logs"] {
+        for d in ["hosts", "logs", "share"] {
             std::fs::create_dir_all(dir.join(d))
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        }
+        if self.state.flavor == Flavor::El {
+            let el = self.share_dir().join("el");
+            std::fs::create_dir_all(&el)
+                .map_err(|e| LabError::io(format!("creating {}", el.display()), e))?;
+            let out = Command::new("createrepo_c")
+                .args(["-q", "--no-database"])
+                .arg(&el)
+                .output()
+                .map_err(|e| {
+                    LabError::io("running createrepo_c (apt-get install createrepo-c)", e)
+                })?;
+            if !out.status.success() {
+                return Err(LabError::Setup(format!(
+                    "createrepo_c {}: {}",
+                    el.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
         }
 
         // Names: the hosts file of every host and of the controller namespace.
@@ -453,7 +498,7 @@ impl Lab {
 
         let mut known = String::new();
         for h in &self.hosts {
-            let hk = keys::ed25519(&format!("root@{}", h.name))?;
+            let hk = keys::host_key(&h.name, h.address)?;
             let dirs = host::HostDirs::new(&dir, &h.name);
             host::write_base(
                 &dirs,
@@ -462,12 +507,22 @@ impl Lab {
                     hosts_file: &host_hosts,
                     host_key: &hk,
                     authorized_key: &key.public,
+                    flavor: self.state.flavor,
                 },
             )?;
             let mut pk = hk.public.split_whitespace();
             let (alg, b64) = (pk.next().unwrap_or_default(), pk.next().unwrap_or_default());
             known.push_str(&format!("{},{} {alg} {b64}\n", h.name, h.address));
         }
+        let ssh = self.ssh_dir();
+        std::fs::create_dir_all(&ssh)
+            .map_err(|e| LabError::io(format!("creating {}", ssh.display()), e))?;
+        write_file(&ssh.join("id_ed25519"), &key.private, 0o600)?;
+        write_file(
+            &ssh.join("id_ed25519.pub"),
+            &format!("{}\n", key.public),
+            0o644,
+        )?;
         write_file(&self.known_hosts_path(), &known, 0o644)?;
         mark(&mut self.timings, "keys and files");
 
@@ -681,28 +736,30 @@ fn reserve(opts: &LabOptions) -> Result<State, LabError> {
 
 /// The subnet for `opts`, refusing overlaps with the machine's routes and other labs.
 fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
-    let taken: Vec<(Subnet, String)> = net::machine_routes()
+    // Labs are isolated from each other, so two may share a subnet; `auto` still avoids that.
+    let machine: Vec<(Subnet, String)> = net::machine_routes()
         .into_iter()
         .map(|(s, dev)| (s, format!("the machine's route {s} dev {dev}")))
-        .chain(
-            state::lab_names()
-                .into_iter()
-                .filter(|n| *n != opts.name)
-                .filter_map(|n| {
-                    State::read(&n)
-                        .ok()
-                        .flatten()
-                        .map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
-                }),
-        )
         .collect();
-    let check = |s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
-        Some((_, what)) => Err(LabError::SubnetOverlap {
-            subnet: s.to_string(),
-            what: what.clone(),
-        }),
-        None => Ok(s),
-    };
+    let labs: Vec<(Subnet, String)> = state::lab_names()
+        .into_iter()
+        .filter(|n| *n != opts.name)
+        .filter_map(|n| {
+            State::read(&n)
+                .ok()
+                .flatten()
+                .map(|st| (st.subnet, format!("lab `{n}` ({})", st.subnet)))
+        })
+        .collect();
+    let check_in =
+        |taken: &[(Subnet, String)], s: Subnet| match taken.iter().find(|(t, _)| t.overlaps(&s)) {
+            Some((_, what)) => Err(LabError::SubnetOverlap {
+                subnet: s.to_string(),
+                what: what.clone(),
+            }),
+            None => Ok(s),
+        };
+    let check = |s: Subnet| check_in(&machine, s);
     match opts.subnet.as_deref() {
         None => check(Subnet::parse(DEFAULT_SUBNET)?),
         Some("auto") => {
@@ -722,7 +779,7 @@ fn choose_subnet(opts: &LabOptions) -> Result<Subnet, LabError> {
                 let r = (seed >> 33) as u32;
                 let addr = Ipv4Addr::new(10, 64 + (r % 190) as u8, (r >> 8) as u8, 0);
                 let s = Subnet::parse(&format!("{addr}/{prefix}"))?;
-                if check(s).is_ok() {
+                if check(s).is_ok() && check_in(&labs, s).is_ok() {
                     return Ok(s);
                 }
             }
@@ -774,6 +831,11 @@ pub struct TestLab(Option<Lab>);
 impl TestLab {
     /// Brings up `hosts` hosts; panics (with the reason) when that fails.
     pub fn new(hosts: usize) -> TestLab {
+        TestLab::with_flavor(hosts, Flavor::Debian)
+    }
+
+    /// Brings up `hosts` hosts of `flavor`; panics (with the reason) when that fails.
+    pub fn with_flavor(hosts: usize, flavor: Flavor) -> TestLab {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         reap_test_labs();
@@ -786,11 +848,11 @@ impl TestLab {
             name,
             hosts,
             subnet: Some("auto".into()),
-            flavor: Flavor::Debian,
+            flavor,
         };
         match Lab::up(&opts) {
             Ok(lab) => TestLab(Some(lab)),
-            Err(e) => panic!("TestLab::new({hosts}): {e}"),
+            Err(e) => panic!("TestLab::with_flavor({hosts}, {flavor:?}): {e}"),
         }
     }
 }

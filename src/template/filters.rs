@@ -26,16 +26,21 @@ pub(crate) fn register(env: &mut Environment<'static>, modern: bool) {
     env.add_filter("bool", to_bool);
     env.add_filter(
         "to_json",
-        |v: MjValue, kw: Kwargs| -> Result<String, Error> {
+        move |v: MjValue, kw: Kwargs| -> Result<String, Error> {
             let _ = kw.get::<Option<MjValue>>("indent");
-            Ok(py_json(&mj_to_value(&v), None, false))
+            Ok(py_json(&mj_to_value(&v), None, false, !modern))
         },
     );
     env.add_filter(
         "to_nice_json",
-        |v: MjValue, kw: Kwargs| -> Result<String, Error> {
+        move |v: MjValue, kw: Kwargs| -> Result<String, Error> {
             let indent: Option<usize> = kw.get("indent")?;
-            Ok(py_json(&mj_to_value(&v), Some(indent.unwrap_or(4)), true))
+            Ok(py_json(
+                &mj_to_value(&v),
+                Some(indent.unwrap_or(4)),
+                true,
+                !modern,
+            ))
         },
     );
     env.add_filter("from_json", move |s: String| -> Result<MjValue, Error> {
@@ -241,7 +246,14 @@ pub(crate) fn unknown_method(
     args: &[MjValue],
 ) -> Result<MjValue, Error> {
     let method = match method {
-        "iteritems" => "items",
+        "items" | "iteritems" if value.kind() == ValueKind::Map => {
+            let mut out = Vec::new();
+            for k in value.try_iter()? {
+                let v = value.get_item(&k)?;
+                out.push(MjValue::from_object(PyTuple(vec![k, v])));
+            }
+            return Ok(MjValue::from(out));
+        }
         "iterkeys" => "keys",
         "itervalues" => "values",
         "has_key" => {
@@ -501,10 +513,12 @@ fn version_test(a: MjValue, b: MjValue, op: Option<String>) -> Result<bool, Erro
     })
 }
 
-/// Python's `json.dumps` (`sort_keys` for `to_nice_json`, `", "`/`": "` separators).
-pub(crate) fn py_json(v: &Value, indent: Option<usize>, sort_keys: bool) -> String {
+/// Python's `json.dumps` (`sort_keys` for `to_nice_json`; Python 2 keeps the `", "` item
+/// separator even when indenting, leaving a space at line ends).
+pub(crate) fn py_json(v: &Value, indent: Option<usize>, sort_keys: bool, py2: bool) -> String {
     let mut out = String::new();
-    json_write(v, indent, sort_keys, 0, &mut out);
+    let item_sep = if indent.is_some() && !py2 { "," } else { ", " };
+    json_write(v, indent, sort_keys, item_sep, 0, &mut out);
     out
 }
 
@@ -531,14 +545,20 @@ fn json_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn json_write(v: &Value, indent: Option<usize>, sort: bool, level: usize, out: &mut String) {
+fn json_write(
+    v: &Value,
+    indent: Option<usize>,
+    sort: bool,
+    item_sep: &str,
+    level: usize,
+    out: &mut String,
+) {
     let nl = |out: &mut String, level: usize| {
         if let Some(n) = indent {
             out.push('\n');
             out.push_str(&" ".repeat(n * level));
         }
     };
-    let item_sep = if indent.is_some() { "," } else { ", " };
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -558,7 +578,7 @@ fn json_write(v: &Value, indent: Option<usize>, sort: bool, level: usize, out: &
                     out.push_str(item_sep);
                 }
                 nl(out, level + 1);
-                json_write(item, indent, sort, level + 1, out);
+                json_write(item, indent, sort, item_sep, level + 1, out);
             }
             nl(out, level);
             out.push(']');
@@ -580,7 +600,7 @@ fn json_write(v: &Value, indent: Option<usize>, sort: bool, level: usize, out: &
                 nl(out, level + 1);
                 json_str(k, out);
                 out.push_str(": ");
-                json_write(&m[k], indent, sort, level + 1, out);
+                json_write(&m[k], indent, sort, item_sep, level + 1, out);
             }
             nl(out, level);
             out.push('}');
@@ -650,5 +670,23 @@ fn ipaddr_one(s: &str, query: Option<&str>, family: u8) -> MjValue {
         ("size", Some(_)) => MjValue::from(1i64 << (32 - prefix as u32)),
         ("net", Some(a)) if a & mask == a => MjValue::from(s),
         _ => MjValue::from(false),
+    }
+}
+
+/// A Python tuple (`dict.items()` entries): a sequence that prints as `('k', 'v')`.
+#[derive(Debug)]
+pub(crate) struct PyTuple(pub Vec<MjValue>);
+
+impl minijinja::value::Object for PyTuple {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &MjValue) -> Option<MjValue> {
+        self.0.get(key.as_usize()?).cloned()
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.0.len())
     }
 }

@@ -494,7 +494,10 @@ fn printf_int(fmt: &str, i: i64) -> String {
         .map(|p| p + 1)
         .unwrap_or(rest.len());
     let spec = &rest[..spec_len];
-    let (flags, conv) = spec.split_at(spec.len().saturating_sub(1));
+    if !spec.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return fmt.to_string();
+    }
+    let (flags, conv) = spec.split_at(spec.len() - 1);
     let zero = flags.starts_with('0');
     let width: usize = flags.trim_start_matches('0').parse().unwrap_or(0);
     let body = match conv {

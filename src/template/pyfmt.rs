@@ -165,6 +165,20 @@ fn repr_mj(v: &MjValue, out: &mut String) {
             }
         }
         ValueKind::String => out.push_str(&str_repr(v.as_str().unwrap_or_default())),
+        ValueKind::Seq if v.downcast_object_ref::<super::filters::PyTuple>().is_some() => {
+            let items: Vec<MjValue> = v.try_iter().map(|i| i.collect()).unwrap_or_default();
+            out.push('(');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                repr_mj(item, out);
+            }
+            if items.len() == 1 {
+                out.push(',');
+            }
+            out.push(')');
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             out.push('[');
             if let Ok(iter) = v.try_iter() {

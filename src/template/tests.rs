@@ -316,3 +316,9 @@ fn ipaddr_basics() {
         "['10.0.0.1', '::1']"
     );
 }
+
+#[test]
+fn templar_is_shareable() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<Templar>();
+}

@@ -293,6 +293,25 @@ impl VarStore {
         }
     }
 
+    /// Everything a completed task leaves in a host's variables, in 1.2's order: its
+    /// `ansible_facts`, then (1.2) the extra vars again, then the `register`ed result, so a
+    /// registered name equal to an extra var is seen by the next task only. Call it for hosts
+    /// that returned a result (ok, changed, failed, skipped), not for unreachable ones.
+    pub fn record_task_result(
+        &mut self,
+        host: &str,
+        facts: Option<Map>,
+        register: Option<(&str, Value)>,
+    ) {
+        if let Some(f) = facts {
+            self.set_facts(host, f);
+        }
+        self.apply_extra_vars_after_task(host);
+        if let Some((name, v)) = register {
+            self.register(host, name, v);
+        }
+    }
+
     fn inv_vars(&self, host: &str) -> Map {
         match self.shared.inv_vars.get(host) {
             Some(m) => (**m).clone(),

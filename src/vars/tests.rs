@@ -169,3 +169,26 @@ fn store_and_inventory_are_send_sync() {
     check::<Inventory>();
     check::<VarsError>();
 }
+
+#[test]
+fn record_task_result_keeps_12_order() {
+    let inv = inv();
+    let mut st = VarStore::new(
+        &inv,
+        map(&[("r", "extra"), ("ansible_x", "extra")]),
+        Dialect::Legacy12,
+    );
+    let pv = Map::new();
+    let hosts = vec!["w1".to_string()];
+    let l = VarLayers::new(&pv, &pv, &hosts);
+    st.record_task_result(
+        "w1",
+        Some(map(&[("ansible_x", "fact")])),
+        Some(("r", "registered".into())),
+    );
+    let v = st.task_vars("w1", &l);
+    assert_eq!(v["r"], "registered"); // register after the extra vars: wins for one task
+    assert_eq!(v["ansible_x"], "extra"); // facts before the extra vars: lose
+    st.record_task_result("w1", None, None);
+    assert_eq!(st.task_vars("w1", &l)["r"], "extra");
+}

@@ -131,6 +131,35 @@ impl Sshd {
         panic!("sshd did not start");
     }
 
+    /// Kills sshd and every session process it forked (a host going away mid-run).
+    pub fn kill_all(&mut self) {
+        let parent = self.child.id();
+        let mut victims = vec![];
+        if let Ok(dir) = std::fs::read_dir("/proc") {
+            for e in dir.flatten() {
+                let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+                    continue;
+                };
+                let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+                // pid (comm) state ppid …
+                let after = stat.rsplit_once(") ").map(|x| x.1).unwrap_or("");
+                let ppid: u32 = after
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                if ppid == parent {
+                    victims.push(pid);
+                }
+            }
+        }
+        for pid in victims {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// What sshd logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
