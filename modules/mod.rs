@@ -13,6 +13,7 @@ pub mod remote;
 pub mod access;
 pub mod commands;
 pub mod files;
+pub mod packages;
 pub mod services;
 pub mod system;
 
@@ -177,6 +178,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(access::MODULES);
         all.extend_from_slice(services::MODULES);
         all.extend_from_slice(system::MODULES);
+        all.extend_from_slice(packages::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all

@@ -438,3 +438,72 @@ fn labs_of_dead_test_processes_are_reaped() {
         "its namespaces are gone"
     );
 }
+
+#[test]
+fn cli_up_inventory_exec_diff_status_down() {
+    let bin = env!("CARGO_BIN_EXE_flock");
+    let name = unique_name();
+    let flock = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .arg("lab")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            text(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = flock(&[
+        "up",
+        "--name",
+        &name,
+        "--hosts",
+        "2",
+        "--subnet",
+        "auto",
+        "--timings",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with(&format!("lab {name}: 2 hosts up (")) && out.contains(" in "),
+        "{out}"
+    );
+    let (_, inv, _) = flock(&["inventory", "--name", &name]);
+    assert!(inv.contains("[lab]\ncore-01 ansible_ssh_host=10."), "{inv}");
+    // Plain `ssh NAME` works in the lab: its ~/.ssh holds the lab key and known_hosts.
+    let (ok, _, err) = flock(&[
+        "exec",
+        "--name",
+        &name,
+        "--",
+        "ssh",
+        "-o",
+        "BatchMode=yes",
+        "core-02",
+        "echo x > /root/f",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = flock(&[
+        "exec", "--name", &name, "--host", "core-01", "--", "hostname",
+    ]);
+    assert!(ok && out == "core-01\n", "{out}{err}");
+    let (ok, out, _) = flock(&["exec", "--name", &name, "--", "sh", "-c", "exit 3"]);
+    assert!(!ok && out.is_empty());
+    let (_, diff, _) = flock(&["diff", "--name", &name, "core-02", "--content"]);
+    assert_eq!(diff, "/root/f\tfile\t0644\troot:root\t2\n    x\n");
+    let (_, diff, _) = flock(&["diff", "--name", &name, "core-01"]);
+    assert_eq!(diff, "");
+    let (_, status, _) = flock(&["status", "--name", &name]);
+    assert!(
+        status.contains("\tup\n") && status.contains("  core-02\t10."),
+        "{status}"
+    );
+    let (ok, _, err) = flock(&["down", "--name", &name]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = flock(&["down", "--name", &name]);
+    assert!(ok, "down twice: {err}");
+    let (ok, _, err) = flock(&["status", "--name", &name]);
+    assert!(!ok && err.contains("there is no lab"), "{err}");
+}

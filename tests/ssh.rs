@@ -590,3 +590,27 @@ async fn host_going_away_is_a_lost_connection() {
         other => panic!("exec on a dead connection: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn keyboard_interactive_password() {
+    let Some(sshd) =
+        Sshd::start_with("PasswordAuthentication no\nKbdInteractiveAuthentication yes\nUsePAM yes")
+    else {
+        return;
+    };
+    let user = TempUser::new();
+    let mut spec = sshd.spec();
+    spec.user = user.name.clone();
+    spec.private_keys = vec![];
+    spec.password = Some("wrong-pw".into());
+    assert!(matches!(
+        Connection::open(&spec).await,
+        Err(ConnectionError::Auth { .. })
+    ));
+    spec.password = Some(user.password.clone());
+    let c = Connection::open(&spec)
+        .await
+        .unwrap_or_else(|e| panic!("keyboard-interactive: {e}\nsshd: {}", sshd.log()));
+    let out = c.exec("id -un", None, None).await.unwrap();
+    assert_eq!(out.stdout_str().trim(), user.name);
+}

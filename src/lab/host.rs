@@ -38,7 +38,19 @@ pub(crate) struct HostDirs {
     pub(crate) upper: PathBuf,
     pub(crate) work: PathBuf,
     pub(crate) root: PathBuf,
+    /// The lab's shared directory, bind-mounted read-write at [`SHARE_MOUNT`] on every host.
+    pub(crate) share: PathBuf,
 }
+
+/// Where every host sees the lab's shared directory (local package repositories and such).
+pub const SHARE_MOUNT: &str = "/srv/flock-lab";
+
+/// What an `el` host's release files say: CentOS, which Ansible 1.2 and modern Ansible both map
+/// to the `RedHat` family.
+const EL_RELEASE: &str = "CentOS Linux release 7.9.2009 (Core)\n";
+const EL_OS_RELEASE: &str = "NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\nANSI_COLOR=\"0;31\"\nCPE_NAME=\"cpe:/o:centos:centos:7\"\nHOME_URL=\"https://www.centos.org/\"\n";
+/// The `el` host's repository: the `el` folder of the shared directory (see [`SHARE_MOUNT`]).
+const EL_REPO: &str = "[flock-lab]\nname=flock lab local repository\nbaseurl=file:///srv/flock-lab/el\nenabled=1\ngpgcheck=0\nmetadata_expire=0\n";
 
 impl HostDirs {
     pub(crate) fn new(lab_dir: &Path, host: &str) -> HostDirs {
@@ -48,6 +60,7 @@ impl HostDirs {
             upper: d.join("upper"),
             work: d.join("work"),
             root: d.join("root"),
+            share: lab_dir.join("share"),
         }
     }
 }
@@ -105,6 +118,7 @@ pub(crate) struct BaseSpec<'a> {
     pub(crate) hosts_file: &'a str,
     pub(crate) host_key: &'a super::keys::KeyPair,
     pub(crate) authorized_key: &'a str,
+    pub(crate) flavor: super::Flavor,
 }
 
 /// Writes the host's base layer and makes its empty upper, work and root directories.
@@ -118,6 +132,10 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
     }
     let b = &dirs.base;
     mkdir_like(b, "etc")?;
+    mkdir_like(b, "srv/flock-lab")?;
+    if spec.flavor == super::Flavor::El {
+        write_el(b)?;
+    }
     write_file(
         &b.join("etc/hostname"),
         &format!("{}\n", spec.host.name),
@@ -171,6 +189,59 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
     )
 }
 
+/// Hides a path of the machine in the host (an overlay whiteout in the base layer).
+fn whiteout(base: &Path, rel: &str) -> Result<(), LabError> {
+    let path = base.join(rel);
+    let c = cstr(&path)?;
+    // SAFETY: valid C string; a 0/0 character device is overlayfs' whiteout.
+    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, libc::makedev(0, 0)) } != 0 {
+        return Err(LabError::io(
+            format!("hiding {}", path.display()),
+            io::Error::last_os_error(),
+        ));
+    }
+    Ok(())
+}
+
+/// The `el` flavor's files: CentOS release files (the machine's Debian ones hidden), `yum` as the
+/// machine's `dnf` (`dnf` itself, `apt-get` and `lsb_release` hidden), and `/etc/yum.repos.d/`
+/// with only the lab's local repository.
+fn write_el(b: &Path) -> Result<(), LabError> {
+    write_file(&b.join("etc/os-release"), EL_OS_RELEASE, 0o644)?;
+    for f in ["redhat-release", "centos-release", "system-release"] {
+        write_file(&b.join("etc").join(f), EL_RELEASE, 0o644)?;
+    }
+    for rel in [
+        "etc/debian_version",
+        "etc/lsb-release",
+        "usr/bin/lsb_release",
+        "usr/bin/apt-get",
+        "usr/bin/apt",
+        "usr/bin/dnf",
+    ] {
+        if Path::new("/").join(rel).exists() {
+            mkdir_like(
+                b,
+                Path::new(rel)
+                    .parent()
+                    .and_then(Path::to_str)
+                    .unwrap_or("."),
+            )?;
+            whiteout(b, rel)?;
+        }
+    }
+    let repos = mkdir_like(b, "etc/yum.repos.d")?;
+    make_opaque(&repos)?;
+    write_file(&repos.join("flock-lab.repo"), EL_REPO, 0o644)?;
+    let vars = mkdir_like(b, "etc/dnf/vars")?;
+    write_file(&vars.join("releasever"), "7\n", 0o644)?;
+    // `yum` is dnf's own executable (as `dnf` is hidden, facts say `yum` as on CentOS 7).
+    let dnf = fs::read_link("/usr/bin/dnf").unwrap_or_else(|_| PathBuf::from("dnf-3"));
+    let bin = mkdir_like(b, "usr/bin")?;
+    std::os::unix::fs::symlink(&dnf, bin.join("yum")).map_err(ioe(&bin.join("yum")))?;
+    Ok(())
+}
+
 /// What the host's PID 1 runs: `sshd` (daemonized, as on a real machine), then it only reaps.
 /// The settings come from the drop-in; when the machine's `sshd_config` does not read
 /// `sshd_config.d`, they are given as `-o` options instead (not both: `HostKey` adds up).
@@ -215,6 +286,8 @@ pub(crate) fn spawn(
     );
     let opts = cstr(opts)?;
     let merged = cstr(&dirs.root)?;
+    let share = cstr(&dirs.share)?;
+    let share_target = cstr(dirs.root.join(SHARE_MOUNT.trim_start_matches('/')))?;
     let hostname = host.name.clone().into_bytes();
     let addr = u32::from(host.address);
     let netmask = if subnet.prefix == 0 {
@@ -263,6 +336,7 @@ pub(crate) fn spawn(
                 "sethostname",
             )?;
             mount(Some(c"overlay"), &merged, Some(c"overlay"), 0, Some(&opts))?;
+            mount(Some(&share), &share_target, None, libc::MS_BIND, None)?;
             check(libc::chdir(merged.as_ptr()), "chdir")?;
             check(
                 libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) as i32,

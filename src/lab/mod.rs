@@ -28,6 +28,7 @@ use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 pub use diff::{Change, ChangeKind};
+pub use host::SHARE_MOUNT;
 
 use net::Subnet;
 use state::{HostState, State};
@@ -112,7 +113,9 @@ pub enum Flavor {
     /// The machine's own system (Debian), as an overlay of `/`.
     #[default]
     Debian,
-    /// An Enterprise Linux root (issue 8; not available yet).
+    /// Enterprise Linux as CentOS 7 presents it: release files, `yum` (the machine's `dnf`) and
+    /// `/etc/yum.repos.d/` with one repository, the lab's `share_dir()/el` (empty until a test
+    /// puts RPMs there and runs `createrepo_c` on it).
     El,
 }
 
@@ -207,9 +210,9 @@ impl Lab {
         if opts.hosts == 0 {
             return Err(LabError::Setup("a lab needs at least one host".into()));
         }
-        if opts.flavor == Flavor::El {
+        if opts.flavor == Flavor::El && !Path::new("/usr/bin/dnf").exists() {
             return Err(LabError::Setup(
-                "the `el` flavor is not available yet (issue 8)".into(),
+                "the `el` flavor needs dnf, rpm and createrepo-c on this machine (apt-get install dnf rpm createrepo-c)".into(),
             ));
         }
         let state = reserve(opts)?;
@@ -268,6 +271,18 @@ impl Lab {
     /// The controller side's address (`10.1.1.254`).
     pub fn controller_address(&self) -> Ipv4Addr {
         self.state.subnet.controller()
+    }
+
+    /// What the hosts run.
+    pub fn flavor(&self) -> Flavor {
+        self.state.flavor
+    }
+
+    /// The lab's shared directory on the machine: every host sees it, read-write and live, as
+    /// [`SHARE_MOUNT`] (`/srv/flock-lab`). Tests put local package repositories there (`el/` is
+    /// the `el` hosts' yum repository).
+    pub fn share_dir(&self) -> PathBuf {
+        self.dir.join("share")
     }
 
     /// The lab's private key (ed25519, accepted for root on every host).
@@ -442,9 +457,28 @@ impl Lab {
             &format!("{}\n", key.public),
             0o644,
         )?;
-        for d in ["hosts", "logs"] {
+        for d in ["hosts", "logs", "share"] {
             std::fs::create_dir_all(dir.join(d))
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        }
+        if self.state.flavor == Flavor::El {
+            let el = self.share_dir().join("el");
+            std::fs::create_dir_all(&el)
+                .map_err(|e| LabError::io(format!("creating {}", el.display()), e))?;
+            let out = Command::new("createrepo_c")
+                .args(["-q", "--no-database"])
+                .arg(&el)
+                .output()
+                .map_err(|e| {
+                    LabError::io("running createrepo_c (apt-get install createrepo-c)", e)
+                })?;
+            if !out.status.success() {
+                return Err(LabError::Setup(format!(
+                    "createrepo_c {}: {}",
+                    el.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
         }
 
         // Names: the hosts file of every host and of the controller namespace.
@@ -473,6 +507,7 @@ impl Lab {
                     hosts_file: &host_hosts,
                     host_key: &hk,
                     authorized_key: &key.public,
+                    flavor: self.state.flavor,
                 },
             )?;
             let mut pk = hk.public.split_whitespace();
@@ -796,6 +831,11 @@ pub struct TestLab(Option<Lab>);
 impl TestLab {
     /// Brings up `hosts` hosts; panics (with the reason) when that fails.
     pub fn new(hosts: usize) -> TestLab {
+        TestLab::with_flavor(hosts, Flavor::Debian)
+    }
+
+    /// Brings up `hosts` hosts of `flavor`; panics (with the reason) when that fails.
+    pub fn with_flavor(hosts: usize, flavor: Flavor) -> TestLab {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         reap_test_labs();
@@ -808,11 +848,11 @@ impl TestLab {
             name,
             hosts,
             subnet: Some("auto".into()),
-            flavor: Flavor::Debian,
+            flavor,
         };
         match Lab::up(&opts) {
             Ok(lab) => TestLab(Some(lab)),
-            Err(e) => panic!("TestLab::new({hosts}): {e}"),
+            Err(e) => panic!("TestLab::with_flavor({hosts}, {flavor:?}): {e}"),
         }
     }
 }

@@ -63,7 +63,7 @@ impl Sshd {
         Self::start_with("")
     }
 
-    /// Starts sshd with extra sshd_config lines.
+    /// Starts sshd with extra sshd_config lines (placed first: sshd keeps an option's first value).
     pub fn start_with(extra: &str) -> Option<Sshd> {
         if !have_sshd() {
             return None;
@@ -82,10 +82,10 @@ impl Sshd {
         for _attempt in 0..5 {
             let port = free_port();
             let config = format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
+                "{extra}\nPort {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\n\
                  StrictModes no\nPidFile none\nUsePAM no\nPasswordAuthentication yes\n\
                  KbdInteractiveAuthentication no\nPermitRootLogin yes\nLogLevel ERROR\n\
-                 Subsystem sftp internal-sftp\n{extra}\n",
+                 Subsystem sftp internal-sftp\n",
                 hk = d.join("host_ed25519").display(),
                 ak = d.join("authorized_keys").display(),
             );

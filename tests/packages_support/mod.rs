@@ -1,0 +1,182 @@
+//! Shared helpers of the packages_* tests: scratch dirs, running `flock playbook` inside a lab,
+//! and building small local packages (RPMs with rpmbuild, .debs with dpkg-deb).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use flock::lab::Lab;
+
+/// A scratch directory removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    /// A fresh directory named after `tag` and the test process.
+    pub fn new(tag: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("flock-pk-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        Scratch(dir)
+    }
+    /// Writes `text` to `name` inside the scratch dir.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `flock playbook -i INV [extra] PB` inside the lab's controller namespace.
+pub fn playbook(lab: &Lab, inv: &Path, pb: &Path, extra: &[&str]) -> Output {
+    let inv = inv.to_string_lossy().into_owned();
+    let pb = pb.to_string_lossy().into_owned();
+    let mut argv = vec![env!("CARGO_BIN_EXE_flock"), "playbook", "-i", inv.as_str()];
+    argv.extend_from_slice(extra);
+    argv.push(pb.as_str());
+    let out = lab.exec_in_lab(&argv).expect("run flock in the lab");
+    eprintln!(
+        "--- {}\n--- stdout\n{}\n--- stderr\n{}",
+        argv.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `ok=.. changed=.. unreachable=.. failed=..` of `host` in the recap.
+pub fn recap(stdout: &[u8], host: &str) -> String {
+    let text = String::from_utf8_lossy(stdout);
+    let tail = text.rsplit("PLAY RECAP").next().unwrap_or("").to_string();
+    tail.lines()
+        .find(|l| l.starts_with(host))
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `changed:`/`ok:`/`failed:` word of each TASK of a run for `host`, in order.
+pub fn task_states(stdout: &[u8], host: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(stdout);
+    let mut out = Vec::new();
+    for block in text.split("TASK: [").skip(1) {
+        let tag = format!("[{host}]");
+        let word = block
+            .lines()
+            .find(|l| l.contains(&tag))
+            .and_then(|l| l.split(':').next())
+            .unwrap_or("none")
+            .to_string();
+        out.push(word);
+    }
+    out
+}
+
+/// Runs a shell command on a lab host and returns its trimmed stdout.
+pub fn on_host(lab: &Lab, host: &str, cmd: &str) -> String {
+    let out = lab.exec_on_host(host, cmd).expect("exec on host");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run a packaging tool");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Builds a noarch RPM `name-version-1` holding `/usr/share/NAME/VERSION.txt` into `out_dir`;
+/// returns its path.
+pub fn build_rpm(work: &Path, out_dir: &Path, name: &str, version: &str) -> PathBuf {
+    let top = work.join(format!("rpmtop-{name}-{version}"));
+    std::fs::create_dir_all(&top).expect("mkdir");
+    let spec = top.join(format!("{name}.spec"));
+    std::fs::write(
+        &spec,
+        format!(
+            "Name: {name}\nVersion: {version}\nRelease: 1\nSummary: flock test package\nLicense: MIT\n\
+             BuildArch: noarch\n%description\nflock test package\n%install\n\
+             mkdir -p %{{buildroot}}/usr/share/{name}\n\
+             echo {name} {version} > %{{buildroot}}/usr/share/{name}/{version}.txt\n\
+             %files\n/usr/share/{name}/{version}.txt\n"
+        ),
+    )
+    .expect("write spec");
+    run(Command::new("rpmbuild")
+        .arg("-bb")
+        .arg("--define")
+        .arg(format!("_topdir {}", top.display()))
+        .args(["--define", "_build_id_links none", "--quiet"])
+        .arg(&spec));
+    let file = format!("{name}-{version}-1.noarch.rpm");
+    let built = top.join("RPMS/noarch").join(&file);
+    std::fs::create_dir_all(out_dir).expect("mkdir");
+    let dest = out_dir.join(&file);
+    std::fs::copy(&built, &dest).expect("copy rpm");
+    dest
+}
+
+/// (Re)writes the yum repository metadata of `dir`.
+pub fn createrepo(dir: &Path) {
+    run(Command::new("createrepo_c")
+        .args(["-q", "--no-database", "--update"])
+        .arg(dir));
+}
+
+/// Builds `name_version_all.deb` holding `/usr/share/NAME/VERSION.txt` into `out_dir`.
+pub fn build_deb(work: &Path, out_dir: &Path, name: &str, version: &str) -> PathBuf {
+    let root = work.join(format!("debroot-{name}-{version}"));
+    std::fs::create_dir_all(root.join("DEBIAN")).expect("mkdir");
+    std::fs::create_dir_all(root.join("usr/share").join(name)).expect("mkdir");
+    std::fs::write(
+        root.join("usr/share")
+            .join(name)
+            .join(format!("{version}.txt")),
+        format!("{name} {version}\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        format!(
+            "Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: flock <flock@localhost>\n\
+             Description: flock test package\n"
+        ),
+    )
+    .expect("write control");
+    std::fs::create_dir_all(out_dir).expect("mkdir");
+    let dest = out_dir.join(format!("{name}_{version}_all.deb"));
+    run(Command::new("dpkg-deb")
+        .args(["--build", "--root-owner-group", "-Zgzip"])
+        .arg(&root)
+        .arg(&dest));
+    dest
+}
+
+/// (Re)writes the `Packages` index of a flat apt repository in `dir`.
+pub fn scanpackages(dir: &Path) {
+    let out = Command::new("dpkg-scanpackages")
+        .args(["-m", "."])
+        .current_dir(dir)
+        .output()
+        .expect("dpkg-scanpackages");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(dir.join("Packages"), &out.stdout).expect("write Packages");
+}
