@@ -215,7 +215,6 @@ async fn template_writes_rendered_text() {
     assert_eq!(r.diffs[0].after, "host NAME-VALUE\n");
     let r = h.ok("template", &format!("src=hosts.j2 dest={dest}")).await;
     assert!(!r.changed);
-    // Role layout: basedir is roles/x/tasks, the template is in roles/x/templates.
     let r = h
         .kv(
             "template",
@@ -225,6 +224,19 @@ async fn template_writes_rendered_text() {
         )
         .await;
     assert!(r.failed);
+    // A destination name full of shell metacharacters.
+    let nasty = h.p(NASTY);
+    let args = map(&[
+        ("src", Value::String("hosts.j2".into())),
+        ("dest", Value::String(nasty.clone())),
+    ]);
+    assert!(
+        h.map("template", args.clone(), None, false, false)
+            .await
+            .changed
+    );
+    assert_eq!(fs::read_to_string(&nasty).unwrap(), "host NAME-VALUE\n");
+    assert!(!h.map("template", args, None, false, false).await.changed);
 }
 
 #[tokio::test]

@@ -149,6 +149,19 @@ async fn downloads_like_12() {
         n,
         "checksum matched but downloaded"
     );
+    // A destination name full of shell metacharacters.
+    let nasty = h.p(modules_support::NASTY);
+    let args = modules_support::map(&[
+        ("url", flock::value::Value::String(url.clone())),
+        ("dest", flock::value::Value::String(nasty.clone())),
+    ]);
+    assert!(
+        h.map("get_url", args.clone(), None, false, false)
+            .await
+            .changed
+    );
+    assert_eq!(fs::read_to_string(&nasty).unwrap(), "package v2 $x `y`\n");
+    assert!(!h.map("get_url", args, None, false, false).await.changed);
     // 404: Request failed with the status, nothing written.
     let r = h
         .kv(

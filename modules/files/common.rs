@@ -354,6 +354,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn finds_sources_like_ansible() {
+        let d = tempfile::tempdir().unwrap();
+        let role = d.path().join("roles/x");
+        std::fs::create_dir_all(role.join("tasks")).unwrap();
+        std::fs::create_dir_all(role.join("templates")).unwrap();
+        std::fs::create_dir_all(d.path().join("templates")).unwrap();
+        std::fs::write(role.join("templates/a.j2"), "").unwrap();
+        std::fs::write(d.path().join("templates/b.j2"), "").unwrap();
+        std::fs::write(d.path().join("c"), "").unwrap();
+        let tasks = role.join("tasks");
+        assert_eq!(
+            find_source(&tasks, "templates", "a.j2"),
+            Some(role.join("templates/a.j2"))
+        );
+        assert_eq!(
+            find_source(d.path(), "templates", "b.j2"),
+            Some(d.path().join("templates/b.j2"))
+        );
+        assert_eq!(
+            find_source(d.path(), "files", "c"),
+            Some(d.path().join("c"))
+        );
+        assert_eq!(find_source(d.path(), "files", "nope"), None);
+    }
+
+    #[test]
     fn parses_probe_output() {
         let i = parse_probe("S:regular file|644|0|0|root|root|12\nH:abc\n").unwrap();
         assert_eq!(i.kind, "file");
