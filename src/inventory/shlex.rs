@@ -1,9 +1,9 @@
 //! Python's `shlex.split(s)` (POSIX mode, `whitespace_split`, no comment characters), as Ansible
 //! 1.2 uses it for inventory host lines and `parse_kv`.
 //!
-//! Written here rather than taken from the `shlex` crate because that crate treats `#` at the
-//! start of a word as a comment and differs on backslashes inside double quotes; Python keeps a
-//! backslash in double quotes unless it precedes `"` or `\`.
+//! Written here rather than taken from the `shlex` crate because that crate treats a word
+//! starting with `#` as a comment (`a #b c` → `a`), which Python's `shlex.split` does not. Inside
+//! double quotes a backslash is kept unless it precedes `"` or `\`, as in Python.
 
 /// Why a string could not be split.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,6 +49,8 @@ pub const SHARE_MOUNT: &str = "/srv/flock-lab";
 /// to the `RedHat` family.
 const EL_RELEASE: &str = "CentOS Linux release 7.9.2009 (Core)\n";
 const EL_OS_RELEASE: &str = "NAME=\"CentOS Linux\"\nVERSION=\"7 (Core)\"\nID=\"centos\"\nID_LIKE=\"rhel fedora\"\nVERSION_ID=\"7\"\nPRETTY_NAME=\"CentOS Linux 7 (Core)\"\nANSI_COLOR=\"0;31\"\nCPE_NAME=\"cpe:/o:centos:centos:7\"\nHOME_URL=\"https://www.centos.org/\"\n";
+/// The `debian` host's apt source: the `apt` folder of the shared directory, a flat repository.
+const DEB_SOURCE: &str = "deb [trusted=yes] file:/srv/flock-lab/apt ./\n";
 /// The `el` host's repository: the `el` folder of the shared directory (see [`SHARE_MOUNT`]).
 const EL_REPO: &str = "[flock-lab]\nname=flock lab local repository\nbaseurl=file:///srv/flock-lab/el\nenabled=1\ngpgcheck=0\nmetadata_expire=0\n";
 
@@ -135,6 +137,14 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
     mkdir_like(b, "srv/flock-lab")?;
     if spec.flavor == super::Flavor::El {
         write_el(b)?;
+    } else {
+        // Hosts are offline: apt's only source is the lab's flat repository.
+        let sources = mkdir_like(b, "etc/apt/sources.list.d")?;
+        make_opaque(&sources)?;
+        write_file(&sources.join("flock-lab.list"), DEB_SOURCE, 0o644)?;
+        if Path::new("/etc/apt/sources.list").exists() {
+            whiteout(b, "etc/apt/sources.list")?;
+        }
     }
     write_file(
         &b.join("etc/hostname"),

@@ -110,7 +110,8 @@ impl LabError {
 /// What the hosts run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Flavor {
-    /// The machine's own system (Debian), as an overlay of `/`.
+    /// The machine's own system (Debian), as an overlay of `/`, with the lab's flat repository
+    /// (`share_dir()/apt`) as its only apt source.
     #[default]
     Debian,
     /// Enterprise Linux as CentOS 7 presents it: release files, `yum` (the machine's `dnf`) and
@@ -279,8 +280,9 @@ impl Lab {
     }
 
     /// The lab's shared directory on the machine: every host sees it, read-write and live, as
-    /// [`SHARE_MOUNT`] (`/srv/flock-lab`). Tests put local package repositories there (`el/` is
-    /// the `el` hosts' yum repository).
+    /// [`SHARE_MOUNT`] (`/srv/flock-lab`). Tests put local package repositories there: `el/` is
+    /// the `el` hosts' yum repository, `apt/` the `debian` hosts' only apt source (a flat
+    /// repository: `.deb`s and a `Packages` index, empty at first).
     pub fn share_dir(&self) -> PathBuf {
         self.dir.join("share")
     }
@@ -460,6 +462,12 @@ impl Lab {
         for d in ["hosts", "logs", "share"] {
             std::fs::create_dir_all(dir.join(d))
                 .map_err(|e| LabError::io(format!("creating {}", dir.display()), e))?;
+        }
+        if self.state.flavor == Flavor::Debian {
+            let apt = self.share_dir().join("apt");
+            std::fs::create_dir_all(&apt)
+                .map_err(|e| LabError::io(format!("creating {}", apt.display()), e))?;
+            write_file(&apt.join("Packages"), "", 0o644)?;
         }
         if self.state.flavor == Flavor::El {
             let el = self.share_dir().join("el");
