@@ -1,7 +1,8 @@
 //! The corpus' `bootstrap.yml` module tasks (all but the package ones), run module by module on
 //! the three hosts of a `flock lab` at once, over SSH (flock's russh transport, the lab's key and
 //! known_hosts): group wheel, user sysop, the sudoers line and its mode, sysop's
-//! authorized_keys, the state file. The test checks the end state from inside each host, that
+//! authorized_keys, the state file; then `service name=ssh state=started enabled=yes` against
+//! the host's running sshd. The test checks the end state from inside each host, that
 //! first runs are `changed` and second runs `ok`, that the writes are in each host's overlay
 //! (`lab.diff`) and that the machine itself is untouched. (`--check` writing nothing is checked
 //! per module in the other modules_* tests.)
@@ -83,6 +84,16 @@ async fn bootstrap(lab: &Lab, host: &LabHost) -> (bool, Vec<bool>, Vec<bool>) {
     for (m, a) in &tasks {
         second.push(run(&conn, m, a, false).await.changed);
     }
+    // A real service: the host's own sshd (SysV script, no systemd in the lab) is running and
+    // enabled, so both are `ok`; the SSH session survives the check.
+    let ssh = run(
+        &conn,
+        "service",
+        "name=ssh state=started enabled=yes",
+        false,
+    )
+    .await;
+    second.push(ssh.changed);
     conn.close().await;
     (check, first, second)
 }
@@ -110,7 +121,7 @@ fn bootstrap_tasks_on_lab_hosts_over_ssh() {
         assert!(check, "{n}: --check of the group task not changed");
         // The mode task finds the file lineinfile made with 0644: changed too.
         assert_eq!(first, vec![true; 6], "{n}: first run");
-        assert_eq!(second, vec![false; 6], "{n}: second run");
+        assert_eq!(second, vec![false; 7], "{n}: second run (and service ssh)");
         // End state, seen from inside the host.
         assert_eq!(
             on_host(&lab, n, "getent group wheel | cut -d: -f1,3,4"),

@@ -320,6 +320,33 @@ pub fn find_source(basedir: &Path, kind: &str, src: &str) -> Option<PathBuf> {
     candidates.into_iter().find(|c| c.exists())
 }
 
+/// The path Ansible 1.2's `utils.path_dwim(basedir, src)` names for a controller-side source:
+/// `basedir/src` made absolute and lexically normalized (`os.path.abspath`), or `src` itself
+/// when absolute. 1.2 prints it in "could not find src=..." (see `docs/compat.md`).
+pub fn dwim_path(basedir: &Path, src: &str) -> PathBuf {
+    let joined = if Path::new(src).is_absolute() {
+        PathBuf::from(src)
+    } else if basedir.is_absolute() {
+        basedir.join(src)
+    } else {
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(basedir)
+            .join(src)
+    };
+    let mut out = PathBuf::from("/");
+    for c in joined.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(n) => out.push(n),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Content as text for a diff, `None` when it looks binary (NUL byte) or is over 1 MiB.
 pub fn diff_text(data: &[u8]) -> Option<String> {
     if data.len() > 1 << 20 || data.contains(&0) {
@@ -352,6 +379,22 @@ pub fn md5_hex(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dwim_path_is_abspath_of_the_join() {
+        let b = Path::new("/work/corpus/roles/cluster");
+        assert_eq!(
+            dwim_path(b, "keys/authkey"),
+            Path::new("/work/corpus/roles/cluster/keys/authkey")
+        );
+        assert_eq!(
+            dwim_path(b, "../x/./y"),
+            Path::new("/work/corpus/roles/x/y")
+        );
+        assert_eq!(dwim_path(b, "/etc//hosts"), Path::new("/etc/hosts"));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(dwim_path(Path::new("rel"), "a"), cwd.join("rel/a"));
+    }
 
     #[test]
     fn finds_sources_like_ansible() {

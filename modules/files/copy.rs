@@ -77,7 +77,11 @@ impl Module for Copy {
                     ));
                 }
                 let Some(path) = find_source(&ctx.basedir, "files", src) else {
-                    return Ok(ModuleResult::failed(format!("could not find src={src}")));
+                    // 1.2 names the absolute path it looked at (path_dwim).
+                    return Ok(ModuleResult::failed(format!(
+                        "could not find src={}",
+                        super::common::dwim_path(&ctx.basedir, src).display()
+                    )));
                 };
                 if path.is_dir() {
                     return Ok(ModuleResult::failed(format!(

@@ -46,9 +46,11 @@ impl Module for Template {
         let src = args.str("src").unwrap_or_default();
         let dest = args.str("dest").unwrap_or_default().to_string();
         let Some(path) = find_source(&ctx.basedir, "templates", src) else {
-            return Ok(ModuleResult::failed(format!(
-                "could not find src={src} (looked in templates/ and {})",
-                ctx.basedir.display()
+            // 1.2: template_from_file raised "unable to read <path_dwim>", a controller-side
+            // error (an unreachable host in the 1.2 dialect, a failure in the modern one).
+            return Err(ModuleError::Controller(format!(
+                "unable to read {}",
+                super::common::dwim_path(&ctx.basedir, src).display()
             )));
         };
         let text = ctx

@@ -4,7 +4,7 @@ use crate::output::Status;
 use crate::value::{Map, Value};
 
 /// One host's ad-hoc result as Ansible 1.2's `ansible` printed it: `HOST | success | rc=N >>`
-/// + stdout + stderr for command/shell/raw, `HOST | success >> {json}` (Python's
+/// then stdout and stderr for command/shell/raw, `HOST | success >> {json}` (Python's
 /// `json.dumps(indent=4, sort_keys=True)`) otherwise, `FAILED` instead of `success` on failure,
 /// `HOST | FAILED => msg` when unreachable.
 pub fn render(host: &str, module: &str, status: Status, result: &Map) -> String {
@@ -79,30 +79,6 @@ fn python_json_indent(v: &Value, level: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn adhoc_output_matches_12() {
-        let mut m = Map::new();
-        m.insert("ping".into(), Value::String("pong".into()));
-        m.insert("changed".into(), Value::Bool(false));
-        assert_eq!(
-            render("core-01", "ping", Status::Ok, &m),
-            "core-01 | success >> {\n    \"changed\": false, \n    \"ping\": \"pong\"\n}\n\n"
-        );
-        let mut c = Map::new();
-        c.insert("rc".into(), Value::from(2));
-        c.insert("stdout".into(), Value::String(String::new()));
-        c.insert("stderr".into(), Value::String("ls: nope".into()));
-        assert_eq!(
-            render("h", "command", Status::Failed, &c),
-            "h | FAILED | rc=2 >>\nls: nope\n\n"
-        );
-    }
-}
-
 /// The one-play playbook an ad-hoc call runs: `hosts: PATTERN`, no facts, one task
 /// `action: MODULE ARGS`. Written as YAML to a scratch file and read by the playbook loader (so
 /// arguments are read exactly like a playbook's), then pointed at the current directory.
@@ -147,4 +123,28 @@ fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("flock-adhoc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adhoc_output_matches_12() {
+        let mut m = Map::new();
+        m.insert("ping".into(), Value::String("pong".into()));
+        m.insert("changed".into(), Value::Bool(false));
+        assert_eq!(
+            render("core-01", "ping", Status::Ok, &m),
+            "core-01 | success >> {\n    \"changed\": false, \n    \"ping\": \"pong\"\n}\n\n"
+        );
+        let mut c = Map::new();
+        c.insert("rc".into(), Value::from(2));
+        c.insert("stdout".into(), Value::String(String::new()));
+        c.insert("stderr".into(), Value::String("ls: nope".into()));
+        assert_eq!(
+            render("h", "command", Status::Failed, &c),
+            "h | FAILED | rc=2 >>\nls: nope\n\n"
+        );
+    }
 }

@@ -89,7 +89,7 @@ fn ssh_argv(target: &str, opts: &RunOptions) -> Result<Vec<String>, String> {
     };
     let inventory = crate::inventory::Inventory::locate_and_load(opts.inventory.as_deref())
         .map_err(|e| e.to_string())?;
-    let vars = if inventory.hosts().iter().any(|h| *h == host) {
+    let vars = if inventory.hosts().contains(&host) {
         inventory.host_vars(&host)
     } else {
         crate::value::Map::new()

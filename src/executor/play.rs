@@ -110,6 +110,21 @@ impl Runner {
     /// Runs every play of the playbook, then prints the recap.
     pub async fn run_playbook(&mut self, playbook: &Playbook) -> Result<(), RunError> {
         self.playbook_dir = playbook.path.parent().map(std::path::Path::to_path_buf);
+        // group_vars/ and host_vars/ beside the playbook (1.2 only when the playbook was named
+        // with a directory part; `site.yml` alone skipped them).
+        let named_with_dir = playbook
+            .path
+            .parent()
+            .is_some_and(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = self
+            .playbook_dir
+            .clone()
+            .filter(|_| named_with_dir || self.dialect == Dialect::Modern)
+        {
+            if self.inventory.add_vars_dir(&dir).is_ok() {
+                self.store.refresh_inventory(&self.inventory);
+            }
+        }
         for play in &playbook.plays {
             if let PlayEnd::Abort = self.run_play(play).await? {
                 self.output.emit(&Event::AllHostsFailed);
@@ -454,11 +469,6 @@ impl Runner {
                 notified.as_deref_mut(),
             )?;
         }
-        if self.dialect == Dialect::Legacy12 {
-            for h in hosts {
-                self.store.apply_extra_vars_after_task(h);
-            }
-        }
         Ok(())
     }
 
@@ -543,15 +553,19 @@ impl Runner {
         if status == Status::Ignored && is_changed(&outcome.result) {
             self.states.add_changed(host);
         }
-        if let Some(name) = &task.register {
-            self.store
-                .register(host, name, register_value(&outcome.result));
-        }
-        if let Some(Value::Object(facts)) = outcome.result.get("ansible_facts") {
-            self.store.set_facts(host, facts.clone());
-        }
+        // 1.2's order after a task: facts, extra vars again, then `register`.
+        let facts = match outcome.result.get("ansible_facts") {
+            Some(Value::Object(f)) => Some(f.clone()),
+            _ => None,
+        };
+        let registered = task
+            .register
+            .as_deref()
+            .map(|name| (name, register_value(&outcome.result)));
+        self.store.record_task_result(host, facts, registered);
         for group in &outcome.add_groups {
             self.inventory.add_group_member(group, host);
+            self.store.add_group_member(group, host);
         }
         if matches!(status, Status::Changed)
             || (status == Status::Ignored && is_changed(&outcome.result))

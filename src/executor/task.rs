@@ -506,7 +506,7 @@ impl<'r> TaskRunner<'r> {
                     .map(crate::template::python_str)
                     .unwrap_or_default();
                 let group = key.replace(' ', "-");
-                let already = self.r.inventory.groups_of(host).iter().any(|g| *g == group);
+                let already = self.r.inventory.groups_of(host).contains(&group);
                 m.insert("changed".into(), Value::Bool(!already));
                 m.insert("groups".into(), Value::String(group.clone()));
                 let mut r = ItemResult::new(Status::Ok, m);

@@ -13,8 +13,14 @@ use std::path::{Path, PathBuf};
 
 /// The corpus directory, or `None` (tests then skip with a message).
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flock-2013");
-    dir.is_dir().then_some(dir)
+    if let Some(dir) = std::env::var_os("FLOCK_CORPUS").map(PathBuf::from) {
+        return dir.is_dir().then_some(dir);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../shared/flock-2013", "../../shared/flock-2013"]
+        .iter()
+        .map(|rel| root.join(rel))
+        .find(|dir| dir.is_dir())
 }
 
 /// A symlink stub: a small file without a trailing newline whose whole text is a path.

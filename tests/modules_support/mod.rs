@@ -102,7 +102,14 @@ impl Harness {
             vars: &self.vars,
             templates: &StubRenderer,
         };
-        m.run(&ctx, &args).await.expect("module ran")
+        match m.run(&ctx, &args).await {
+            Ok(r) => r,
+            // A controller-side error, marked so tests can tell it from a module failure.
+            Err(flock::modules::ModuleError::Controller(msg)) => {
+                ModuleResult::failed(format!("controller: {msg}"))
+            }
+            Err(e) => panic!("module did not run: {e}"),
+        }
     }
 
     /// Runs and asserts the result did not fail.

@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use serde_json::json;
 
+use crate::connection::ConnectionError;
 use crate::modules::{
-    ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
+    ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec, Remote,
 };
 use crate::value::{Map, Value};
 
@@ -59,30 +60,37 @@ impl Module for Setup {
         ctx: &ModuleContext<'_>,
         args: &ModuleArgs,
     ) -> Result<ModuleResult, ModuleError> {
-        let filter = args.str("filter").unwrap_or("*").to_string();
-        let pattern = match glob::Pattern::new(&filter) {
-            Ok(p) => p,
-            Err(e) => {
-                return Ok(ModuleResult::failed(format!(
-                    "invalid filter {filter:?}: {e}"
-                )))
-            }
-        };
-        let out = ctx.remote.sh(SCRIPT).await?;
-        if out.stdout.is_empty() {
-            return Ok(ModuleResult::failed(format!(
-                "fact gathering printed nothing (rc={}): {}",
-                out.rc,
-                out.stderr_str().trim()
-            )));
-        }
-        let facts = facts_from_output(&out.stdout_str());
-        let filtered: Map = facts
-            .into_iter()
-            .filter(|(k, _)| filter == "*" || pattern.matches(k))
-            .collect();
-        Ok(ModuleResult::ok().with("ansible_facts", Value::Object(filtered)))
+        let filter = args.str("filter").unwrap_or("*");
+        Ok(match gather_facts(&ctx.remote, filter).await? {
+            Ok(facts) => ModuleResult::ok().with("ansible_facts", Value::Object(facts)),
+            Err(msg) => ModuleResult::failed(msg),
+        })
     }
+}
+
+/// Gathers the host's facts in one round trip, keeping the keys that match the glob `filter`
+/// (`*` for all). The inner `Err` is a failure to report for the host (bad filter, the script
+/// printed nothing); the outer one a broken connection.
+pub async fn gather_facts(
+    remote: &Remote<'_>,
+    filter: &str,
+) -> Result<Result<Map, String>, ConnectionError> {
+    let pattern = match glob::Pattern::new(filter) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("invalid filter {filter:?}: {e}"))),
+    };
+    let out = remote.sh(SCRIPT).await?;
+    if out.stdout.is_empty() {
+        return Ok(Err(format!(
+            "fact gathering printed nothing (rc={}): {}",
+            out.rc,
+            out.stderr_str().trim()
+        )));
+    }
+    Ok(Ok(facts_from_output(&out.stdout_str())
+        .into_iter()
+        .filter(|(k, _)| filter == "*" || pattern.matches(k))
+        .collect()))
 }
 
 /// The gathering script: POSIX sh, no bash-isms, few forks.

@@ -16,6 +16,18 @@ fn dotted(v: u32) -> String {
     std::net::Ipv4Addr::from(v).to_string()
 }
 
+/// Copies the interface's link facts (MAC, MTU, type) into a default-route dict.
+fn link_into(default: &mut Map, iface: Option<&Map>) {
+    let Some(d) = iface else { return };
+    for k in ["macaddress", "mtu"] {
+        if let Some(v) = d.get(k) {
+            default.insert(k.into(), v.clone());
+        }
+    }
+    let ty = d.get("type").cloned().unwrap_or(json!("unknown"));
+    default.insert("type".into(), ty);
+}
+
 /// `ip route get` output: `{interface, address, gateway}`.
 fn route_facts(text: &str, target: &str) -> Map {
     let mut m = Map::new();
@@ -129,15 +141,7 @@ pub(super) fn network_facts(net: &str, ipaddr: &str, route4: &str, route6: &str,
                 if default4.get("address").and_then(Value::as_str) == Some(addr) {
                     default4.insert("netmask".into(), json!(netmask));
                     default4.insert("network".into(), json!(network));
-                    if let Some(d) = ifaces.get(&device) {
-                        for k in ["macaddress", "mtu"] {
-                            if let Some(v) = d.get(k) {
-                                default4.insert(k.into(), v.clone());
-                            }
-                        }
-                        let ty = d.get("type").cloned().unwrap_or(json!("unknown"));
-                        default4.insert("type".into(), ty);
-                    }
+                    link_into(&mut default4, ifaces.get(&device));
                     default4.insert("alias".into(), json!(label));
                 }
                 if !addr.starts_with("127.") {
@@ -156,15 +160,7 @@ pub(super) fn network_facts(net: &str, ipaddr: &str, route4: &str, route6: &str,
                 if default6.get("address").and_then(Value::as_str) == Some(addr) {
                     default6.insert("prefix".into(), json!(prefix));
                     default6.insert("scope".into(), json!(scope));
-                    if let Some(d) = ifaces.get(&device) {
-                        for k in ["macaddress", "mtu"] {
-                            if let Some(v) = d.get(k) {
-                                default6.insert(k.into(), v.clone());
-                            }
-                        }
-                        let ty = d.get("type").cloned().unwrap_or(json!("unknown"));
-                        default6.insert("type".into(), ty);
-                    }
+                    link_into(&mut default6, ifaces.get(&device));
                 }
                 if addr != "::1" {
                     all6.push(json!(addr));
