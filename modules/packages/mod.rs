@@ -1,10 +1,20 @@
-//! The packages family: `yum` (and `dnf`), `apt`, and `package` (whichever the host has).
+//! The packages family: `yum` (and `dnf`), `apt`, and `package` (whichever the host has),
+//! `apt_repository`, `apt_key`.
 
 pub mod apt;
+pub mod apt_key;
+pub mod apt_repository;
 pub mod package;
 pub mod yum;
 
 use super::Module;
 
 /// The modules of this family.
-pub static MODULES: &[&dyn Module] = &[&yum::YUM, &yum::DNF, &apt::Apt, &package::Package];
+pub static MODULES: &[&dyn Module] = &[
+    &yum::YUM,
+    &yum::DNF,
+    &apt::Apt,
+    &package::Package,
+    &apt_repository::AptRepository,
+    &apt_key::AptKey,
+];

@@ -33,6 +33,12 @@ pub use host::SHARE_MOUNT;
 use net::Subnet;
 use state::{HostState, State};
 
+/// An empty file, gzipped: the `debian` hosts' apt repository index until a test writes one.
+const EMPTY_GZIP: &[u8] = &[
+    0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00,
+];
+
 /// The subnet used when none is given (`../shared/flock-2013/hosts` expects it).
 pub const DEFAULT_SUBNET: &str = "10.1.1.0/24";
 
@@ -282,7 +288,8 @@ impl Lab {
     /// The lab's shared directory on the machine: every host sees it, read-write and live, as
     /// [`SHARE_MOUNT`] (`/srv/flock-lab`). Tests put local package repositories there: `el/` is
     /// the `el` hosts' yum repository, `apt/` the `debian` hosts' only apt source (a flat
-    /// repository: `.deb`s and a `Packages` index, empty at first).
+    /// repository: `.deb`s and a `Packages` index; an empty `Packages.gz` at first, which
+    /// tests writing `Packages` remove).
     pub fn share_dir(&self) -> PathBuf {
         self.dir.join("share")
     }
@@ -467,7 +474,10 @@ impl Lab {
             let apt = self.share_dir().join("apt");
             std::fs::create_dir_all(&apt)
                 .map_err(|e| LabError::io(format!("creating {}", apt.display()), e))?;
-            write_file(&apt.join("Packages"), "", 0o644)?;
+            // An empty index (apt rejects a zero-length `Packages`, takes an empty gzip one).
+            let gz = apt.join("Packages.gz");
+            std::fs::write(&gz, EMPTY_GZIP)
+                .map_err(|e| LabError::io(format!("writing {}", gz.display()), e))?;
         }
         if self.state.flavor == Flavor::El {
             let el = self.share_dir().join("el");

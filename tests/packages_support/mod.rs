@@ -179,4 +179,79 @@ pub fn scanpackages(dir: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(dir.join("Packages"), &out.stdout).expect("write Packages");
+    // The lab's empty index would shadow this one.
+    let _ = std::fs::remove_file(dir.join("Packages.gz"));
+}
+
+/// A throwaway OpenPGP signing key in its own GNUPGHOME: returns its fingerprint.
+pub fn gpg_key(home: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(home).expect("mkdir gnupghome");
+    std::fs::set_permissions(home, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    run(Command::new("gpg")
+        .env("GNUPGHOME", home)
+        .args(["--batch", "--quiet", "--passphrase", "", "--quick-gen-key"])
+        .args(["flock test <flock@localhost>", "ed25519", "sign", "never"]));
+    let out = Command::new("gpg")
+        .env("GNUPGHOME", home)
+        .args(["--batch", "--with-colons", "--list-keys"])
+        .output()
+        .expect("gpg --list-keys");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .and_then(|l| l.split(':').nth(8))
+        .expect("a fingerprint")
+        .to_string()
+}
+
+/// Exports the key of `home` (armored) to `dest`.
+pub fn gpg_export(home: &Path, dest: &Path) {
+    let out = Command::new("gpg")
+        .env("GNUPGHOME", home)
+        .args(["--batch", "--armor", "--export"])
+        .output()
+        .expect("gpg --export");
+    assert!(out.status.success() && !out.stdout.is_empty());
+    std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+    std::fs::write(dest, &out.stdout).expect("write key");
+}
+
+/// Writes a `Release` for the flat repository `dir` (after [`scanpackages`]) and signs it with
+/// the key of `home` (`InRelease` and `Release.gpg`).
+pub fn sign_flat_repo(dir: &Path, home: &Path) {
+    use sha2::Digest;
+    let packages = std::fs::read(dir.join("Packages")).expect("Packages");
+    let sum = sha2::Sha256::digest(&packages);
+    let hex: String = sum.iter().map(|b| format!("{b:02x}")).collect();
+    let date = String::from_utf8_lossy(
+        &Command::new("date")
+            .args(["-Ru"])
+            .output()
+            .expect("date")
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    std::fs::write(
+        dir.join("Release"),
+        format!(
+            "Origin: flock\nLabel: flock\nSuite: flock\nCodename: flock\nDate: {date}\n\
+             SHA256:\n {hex} {} Packages\n",
+            packages.len()
+        ),
+    )
+    .expect("write Release");
+    for (args, out) in [
+        (vec!["--clearsign", "-o"], "InRelease"),
+        (vec!["-abs", "-o"], "Release.gpg"),
+    ] {
+        let _ = std::fs::remove_file(dir.join(out));
+        run(Command::new("gpg")
+            .env("GNUPGHOME", home)
+            .arg("--batch")
+            .args(&args)
+            .arg(dir.join(out))
+            .arg(dir.join("Release")));
+    }
 }

@@ -259,7 +259,9 @@ impl Drop for TempUser {
             let _ = std::fs::remove_file(p);
         }
         for _ in 0..50 {
+            // -f: also while a session of the user is still closing.
             let st = Command::new("userdel")
+                .arg("-f")
                 .arg(&self.name)
                 .stderr(Stdio::null())
                 .status();
