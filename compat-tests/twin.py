@@ -15,7 +15,7 @@ Nothing else is hidden.
 
 Classified, not hidden (counted in the table's `lab` column and listed one by one, but not in
 `fdiff`): the package managers' own bookkeeping files (LAB_ONLY below: dnf/rpm database, caches
-and logs, apt's archive lock) on a host where 1.2's package module could not run at all in the
+and logs; apt's archive lock, its package lists and the AppStream cache `apt-get update` refreshes) on a host where 1.2's package module could not run at all in the
 lab. 1.2's yum module needs the `yum` Python module and its apt module needs python-apt for
 Python 2.7; neither exists for the relocated Python 2.7 the lab hosts run 1.2's modules with, so
 1.2 fails those tasks with an ImportError (a `failed` status, as on a 2013 host without them)
@@ -72,7 +72,8 @@ EXCLUDE = [re.compile(p) for p in (r"^/root/\.ansible(/|$)", r"^/root/\.cache(/|
 # Package-manager bookkeeping (see the docstring): classified as lab-only when 1.2's package module
 # could not import its Python library (IMPORT_FAIL in 1.2's log).
 LAB_ONLY = [re.compile(p) for p in (r"^/root/\.rpmdb(/|$)", r"^/var/cache/dnf(/|$)", r"^/var/log/dnf\.",
-                                    r"^/var/log/hawkey\.log$", r"^/var/cache/apt/archives/lock$")]
+                                    r"^/var/log/hawkey\.log$", r"^/var/cache/apt/archives/lock$",
+                                    r"^/var/lib/apt/lists(/|$)", r"^/var/cache/swcatalog(/|$)")]
 IMPORT_FAIL = re.compile(r"ImportError: No module named yum|Could not import python modules: apt, apt_pkg")
 
 TASK_RE = re.compile(r"^(TASK: |NOTIFIED: |TASK |RUNNING HANDLER )\[(.*)\] \*+ ?$")
@@ -115,13 +116,21 @@ def prepare_py27():
     wrapper = os.path.join(PY27, "python2")
     if os.path.exists(wrapper):
         return wrapper
-    if not os.path.exists(os.path.join(PY27, "bin", "python2.7")):
-        shutil.rmtree(PY27, ignore_errors=True)
-        shutil.copytree(PY27_SRC, PY27, symlinks=True)
-    with open(wrapper, "w") as f:
+    # Built beside and renamed into place, so concurrent runs never see a half copy.
+    tmp = "%s.tmp%d" % (PY27, os.getpid())
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(PY27_SRC, tmp, symlinks=True)
+    with open(os.path.join(tmp, "python2"), "w") as f:
         f.write("#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONHOME=%s LD_LIBRARY_PATH=%s/lib "
                 "exec %s/bin/python2.7 \"$@\"\n" % (PY27, PY27, PY27))
-    os.chmod(wrapper, 0o755)
+    os.chmod(os.path.join(tmp, "python2"), 0o755)
+    if not os.path.exists(wrapper):
+        shutil.rmtree(PY27, ignore_errors=True)
+        try:
+            os.rename(tmp, PY27)
+        except OSError:
+            pass  # another run won the race
+    shutil.rmtree(tmp, ignore_errors=True)
     return wrapper
 
 
