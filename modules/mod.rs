@@ -15,6 +15,7 @@ pub mod commands;
 pub mod files;
 pub mod packages;
 pub mod services;
+pub mod source;
 pub mod system;
 
 use std::path::PathBuf;
@@ -179,6 +180,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(services::MODULES);
         all.extend_from_slice(system::MODULES);
         all.extend_from_slice(packages::MODULES);
+        all.extend_from_slice(source::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all
