@@ -15,19 +15,22 @@ Nothing else is hidden.
 
 Classified, not hidden (counted in the table's `lab` column and listed one by one, but not in
 `fdiff`): the package managers' own bookkeeping files (LAB_ONLY below: dnf/rpm database, caches
-and logs, apt's archive lock) on a host where 1.2's package module could not run at all in the
+and logs; apt's archive lock, its package lists and the AppStream cache `apt-get update` refreshes) on a host where 1.2's package module could not run at all in the
 lab. 1.2's yum module needs the `yum` Python module and its apt module needs python-apt for
 Python 2.7; neither exists for the relocated Python 2.7 the lab hosts run 1.2's modules with, so
 1.2 fails those tasks with an ImportError (a `failed` status, as on a 2013 host without them)
 before touching the host, while flock runs the machine's dnf / apt-get, which fail too (no such
 package in the offline lab) but leave their logs. A LAB_ONLY path is classified only when 1.2's
-log of that playbook shows such an import failure; any other difference in those paths counts.
+log of that playbook or of an earlier one in the run (the end state is cumulative) shows such an
+import failure; any other difference in those paths counts.
 
 The corpus copy gets the keys the README creates by hand (`flock init`: keys/sysop, keys/nopass;
 `dd`: keys/authkey, keys/munge.key), generated once and copied to both runs so both hosts get
 identical bytes.
 
 Usage: compat-tests/twin.py [--flavor debian|el] [--playbooks a,b,...] [--flock PATH] [--out DIR]
+                            [--json FILE] [--lab-prefix P] [--subnet CIDR|auto]
+The table's last column is Ansible 1.2's wall time over flock's (>1: flock is faster).
 Needs root, Python 2.7.18 (pyenv) and Ansible 1.2 in /opt/ansible12 (spec section 19); prepares
 /opt/py27 (a relocated copy of pyenv's 2.7.18) so that 1.2's modules run inside lab hosts.
 Exit code 0 when no playbook differs.
@@ -48,6 +51,7 @@ CORPUS = os.environ.get("FLOCK_CORPUS") or os.path.normpath(os.path.join(ROOT, "
 A12 = "/opt/ansible12"
 PY27_SRC = os.path.expanduser("~/.pyenv/versions/2.7.18")
 PY27 = "/opt/py27"
+DEFAULT_SUBNET = "10.1.1.0/24"
 
 # The README's sequence (playbook, extra vars).
 SEQUENCE = [
@@ -68,7 +72,8 @@ EXCLUDE = [re.compile(p) for p in (r"^/root/\.ansible(/|$)", r"^/root/\.cache(/|
 # Package-manager bookkeeping (see the docstring): classified as lab-only when 1.2's package module
 # could not import its Python library (IMPORT_FAIL in 1.2's log).
 LAB_ONLY = [re.compile(p) for p in (r"^/root/\.rpmdb(/|$)", r"^/var/cache/dnf(/|$)", r"^/var/log/dnf\.",
-                                    r"^/var/log/hawkey\.log$", r"^/var/cache/apt/archives/lock$")]
+                                    r"^/var/log/hawkey\.log$", r"^/var/cache/apt/archives/lock$",
+                                    r"^/var/lib/apt/lists(/|$)", r"^/var/cache/swcatalog(/|$)")]
 IMPORT_FAIL = re.compile(r"ImportError: No module named yum|Could not import python modules: apt, apt_pkg")
 
 TASK_RE = re.compile(r"^(TASK: |NOTIFIED: |TASK |RUNNING HANDLER )\[(.*)\] \*+ ?$")
@@ -111,13 +116,21 @@ def prepare_py27():
     wrapper = os.path.join(PY27, "python2")
     if os.path.exists(wrapper):
         return wrapper
-    if not os.path.exists(os.path.join(PY27, "bin", "python2.7")):
-        shutil.rmtree(PY27, ignore_errors=True)
-        shutil.copytree(PY27_SRC, PY27, symlinks=True)
-    with open(wrapper, "w") as f:
+    # Built beside and renamed into place, so concurrent runs never see a half copy.
+    tmp = "%s.tmp%d" % (PY27, os.getpid())
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(PY27_SRC, tmp, symlinks=True)
+    with open(os.path.join(tmp, "python2"), "w") as f:
         f.write("#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONHOME=%s LD_LIBRARY_PATH=%s/lib "
                 "exec %s/bin/python2.7 \"$@\"\n" % (PY27, PY27, PY27))
-    os.chmod(wrapper, 0o755)
+    os.chmod(os.path.join(tmp, "python2"), 0o755)
+    if not os.path.exists(wrapper):
+        shutil.rmtree(PY27, ignore_errors=True)
+        try:
+            os.rename(tmp, PY27)
+        except OSError:
+            pass  # another run won the race
+    shutil.rmtree(tmp, ignore_errors=True)
     return wrapper
 
 
@@ -190,12 +203,27 @@ def parse_log(text):
     return tasks, statuses, recap
 
 
+def use_lab_addresses(flock, lab, hosts_file):
+    """The lab inventory's addresses in the corpus inventory (for a lab not on 10.1.1.0/24)."""
+    inv = sh([flock, "lab", "inventory", "--name", lab]).stdout
+    addr = dict(re.findall(r"^(\S+)\s.*?ansible_ssh_host=(\S+)", inv, re.M))
+    lines = []
+    for line in open(hosts_file).read().splitlines():
+        name = line.split(" ", 1)[0]
+        if name in addr:
+            line = re.sub(r"ansible_ssh_host=\S+", "ansible_ssh_host=" + addr[name], line)
+        lines.append(line)
+    with open(hosts_file, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def run_tool(tool, args, workdir):
     """Runs the whole sequence with one tool on a fresh lab; returns per-playbook results."""
-    lab = "twin-%s" % tool
+    lab = "%s-%s" % (args.lab_prefix, "a12" if tool == "ansible12" else "fl")
     flock = args.flock
     sh([flock, "lab", "down", "--name", lab])
-    up = sh([flock, "lab", "up", "--name", lab, "--hosts", "3", "--flavor", args.flavor])
+    up = sh([flock, "lab", "up", "--name", lab, "--hosts", "3", "--flavor", args.flavor,
+             "--subnet", args.subnet])
     if up.returncode != 0:
         raise SystemExit("lab up failed: %s" % up.stdout)
     results = {}
@@ -203,6 +231,8 @@ def run_tool(tool, args, workdir):
         corpus = os.path.join(workdir, tool, "flock")
         restore_corpus(corpus)
         shutil.copytree(args.keys, os.path.join(corpus, "keys"))
+        if args.subnet != DEFAULT_SUBNET:
+            use_lab_addresses(flock, lab, os.path.join(corpus, "hosts"))
         key_path = "/run/flock-lab/%s/id_ed25519" % lab
         if tool == "ansible12":
             with open(os.path.join(corpus, "hosts"), "a") as f:
@@ -229,8 +259,12 @@ def run_tool(tool, args, workdir):
     return results
 
 
-def compare(name, a, b):
-    """Differences between Ansible 1.2's run (a) and flock's (b) of one playbook."""
+def compare(name, a, b, a12_import_fail):
+    """Differences between Ansible 1.2's run (a) and flock's (b) of one playbook.
+
+    a12_import_fail: 1.2's package module failed to import in this or an earlier playbook of the
+    run (the end state is cumulative), which makes LAB_ONLY paths classifiable.
+    """
     ta, sa, ra = parse_log(a["log"])
     tb, sb, rb = parse_log(b["log"])
     task_diffs = []
@@ -247,7 +281,6 @@ def compare(name, a, b):
     if ra != rb:
         task_diffs.append("recap: 1.2 %s, flock %s" % (ra, rb))
     file_diffs, lab_only = [], []
-    a12_import_fail = bool(IMPORT_FAIL.search(a["log"]))
     for host in sorted(set(a["state"]) | set(b["state"])):
         fa, fb = a["state"].get(host, {}), b["state"].get(host, {})
         for path in sorted(set(fa) | set(fb)):
@@ -268,6 +301,9 @@ def main():
     p.add_argument("--flock", default=os.path.join(ROOT, "target", "debug", "flock"))
     p.add_argument("--out", default=os.path.join(ROOT, "target", "compat"))
     p.add_argument("--json", help="write the table as JSON here")
+    p.add_argument("--lab-prefix", default="twin", help="lab names: PREFIX-a12, PREFIX-fl")
+    p.add_argument("--subnet", default=DEFAULT_SUBNET,
+                   help="the labs' subnet (`auto`: a free one; the copy's inventory gets its addresses)")
     args = p.parse_args()
     wanted = args.playbooks.split(",")
     args.sequence = [(n, e) for n, e in SEQUENCE if n in wanted]
@@ -283,8 +319,10 @@ def main():
     rows, failed = [], False
     print("%-18s %-7s %6s %6s %6s %5s %9s %9s %7s" % ("playbook", "flavor", "tasks", "tdiff", "fdiff", "lab",
                                                       "1.2 s", "flock s", "1.2/fl"))
+    import_fail = False
     for name, _ in args.sequence:
-        n, tdiff, fdiff, lab = compare(name, ref[name], ours[name])
+        import_fail |= bool(IMPORT_FAIL.search(ref[name]["log"]))
+        n, tdiff, fdiff, lab = compare(name, ref[name], ours[name], import_fail)
         ratio = ref[name]["time"] / max(ours[name]["time"], 1e-3)
         rows.append({"playbook": name, "flavor": args.flavor, "tasks": n, "task_diffs": tdiff,
                      "file_diffs": fdiff, "lab_only": lab, "a12_s": ref[name]["time"],

@@ -1,0 +1,121 @@
+//! The twin-lab comparison (`compat-tests/twin.py`, issue 9) as a CI guard: the original playbooks
+//! that show no difference between real Ansible 1.2 and flock (zero differing tasks, zero
+//! differing end-state files; the table in `docs/compat.md`, "Twin-lab comparison") must stay so.
+//!
+//! twin.py brings up two 3-host labs (`PREFIX-a12`, `PREFIX-fl`, on a free subnet here so the test
+//! runs beside other labs), runs the README's sequence with each tool, compares and exits 0 only
+//! when nothing differs; its table and every difference are printed on failure, the logs are kept
+//! in the temp dir while it runs. Skipped, loudly, without root, python3, Ansible 1.2
+//! (/opt/ansible12), pyenv's Python 2.7.18 or the corpus.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Playbooks of the README's sequence with zero differences, per flavor.
+const ZERO_DIFF_DEBIAN: &str =
+    "bootstrap,secure,ground,grid,cluster,database,mysql,scheduler,scheduler-master,warewulf";
+const ZERO_DIFF_EL: &str = ZERO_DIFF_DEBIAN;
+
+fn corpus() -> Option<PathBuf> {
+    [
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/flock-2013"
+        )),
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flock-2013")),
+        PathBuf::from("/work/shared/flock-2013"),
+    ]
+    .into_iter()
+    .find(|p| p.join("bootstrap.yml").exists())
+}
+
+fn missing() -> Option<String> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let py27 = Path::new(&home).join(".pyenv/versions/2.7.18/bin/python2.7");
+    if !Path::new("/opt/ansible12/bin/ansible-playbook").exists() {
+        return Some("/opt/ansible12 (Ansible 1.2)".into());
+    }
+    if !py27.exists() {
+        return Some(format!("{} (python2.7)", py27.display()));
+    }
+    if corpus().is_none() {
+        return Some("the flock-2013 corpus (shared/flock-2013)".into());
+    }
+    if Command::new("python3").arg("-V").output().is_err() {
+        return Some("python3".into());
+    }
+    if unsafe_uid() != 0 {
+        return Some("root (labs need network namespaces)".into());
+    }
+    None
+}
+
+fn unsafe_uid() -> u32 {
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(u32::MAX)
+}
+
+fn twin(flavor: &str, playbooks: &str) {
+    if let Some(what) = missing() {
+        eprintln!(
+            "\n!!!!!!!!!! SKIPPED compat_twin ({flavor}): {what} is missing; the twin-lab comparison did not run !!!!!!!!!!\n"
+        );
+        return;
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/compat-tests/twin.py");
+    let prefix = format!("tw{}{}", std::process::id() % 100_000, &flavor[..1]);
+    let o = Command::new("python3")
+        .arg(script)
+        .args([
+            "--flavor",
+            flavor,
+            "--playbooks",
+            playbooks,
+            "--subnet",
+            "auto",
+        ])
+        .args([
+            "--lab-prefix",
+            &prefix,
+            "--flock",
+            env!("CARGO_BIN_EXE_flock"),
+        ])
+        .arg("--out")
+        .arg(out.path())
+        .env("FLOCK_CORPUS", corpus().expect("corpus"))
+        .output()
+        .expect("python3 compat-tests/twin.py");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    eprintln!("{text}");
+    assert!(
+        o.status.success(),
+        "twin.py found differences ({flavor}):\n{text}"
+    );
+    // Every requested playbook is in the table, compared on at least one task.
+    for name in playbooks.split(',') {
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{text}"));
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[1], flavor, "{row}");
+        assert!(
+            cols[2].parse::<u32>().unwrap_or(0) > 0,
+            "no task compared: {row}"
+        );
+        assert_eq!((cols[3], cols[4]), ("0", "0"), "{row}");
+    }
+}
+
+/// One test for both flavors: the runs share /opt/py27 and are heavy; one after the other.
+#[test]
+fn twin_lab_zero_difference_playbooks() {
+    twin("debian", ZERO_DIFF_DEBIAN);
+    twin("el", ZERO_DIFF_EL);
+}
