@@ -1,10 +1,11 @@
 //! The packages family: `yum` (and `dnf`), `apt`, and `package` (whichever the host has),
-//! `apt_repository`, `apt_key`.
+//! `apt_repository`, `apt_key`, `pip`.
 
 pub mod apt;
 pub mod apt_key;
 pub mod apt_repository;
 pub mod package;
+pub mod pip;
 pub mod yum;
 
 use super::Module;
@@ -17,4 +18,5 @@ pub static MODULES: &[&dyn Module] = &[
     &package::Package,
     &apt_repository::AptRepository,
     &apt_key::AptKey,
+    &pip::Pip,
 ];

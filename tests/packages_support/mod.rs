@@ -255,3 +255,44 @@ pub fn sign_flat_repo(dir: &Path, home: &Path) {
             .arg(dir.join("Release")));
     }
 }
+
+/// Writes a pure-Python wheel `NAME-VERSION-py3-none-any.whl` (module `NAME` with
+/// `VERSION = "…"`) into `out_dir`, with python3's zipfile (no network, no build backend).
+pub fn build_wheel(out_dir: &Path, name: &str, version: &str) -> PathBuf {
+    std::fs::create_dir_all(out_dir).expect("mkdir");
+    let script = r#"
+import base64, hashlib, sys, zipfile
+out, name, version = sys.argv[1:4]
+di = f"{name}-{version}.dist-info"
+files = {
+    f"{name}/__init__.py": f"VERSION = {version!r}\n",
+    f"{di}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    f"{di}/WHEEL": "Wheel-Version: 1.0\nGenerator: flock-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = []
+path = f"{out}/{name}-{version}-py3-none-any.whl"
+with zipfile.ZipFile(path, "w") as z:
+    for p, text in files.items():
+        data = text.encode()
+        h = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{p},sha256={h},{len(data)}")
+        z.writestr(p, data)
+    record.append(f"{di}/RECORD,,")
+    z.writestr(f"{di}/RECORD", "\n".join(record) + "\n")
+print(path)
+"#;
+    let out = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(script)
+        .arg(out_dir)
+        .arg(name)
+        .arg(version)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
