@@ -15,6 +15,25 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
+# Oracles the side-by-side tests compare with (they skip, loudly, without them): PyYAML for
+# python3, and real Ansible 1.2 in /opt/ansible12 when pyenv's Python 2.7.18 is on the machine
+# (docs: ../shared/spec/ansible-1.2.md section 19).
+python3 -c 'import yaml' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check pyyaml >/dev/null 2>&1 \
+  || echo "PyYAML not installed: loader_yaml_pyyaml skips"
+PY2=/root/.pyenv/versions/2.7.18/bin/python
+if [ -x "$PY2" ] && [ ! -e /opt/ansible12/bin/ansible-playbook ]; then
+  mkdir -p /opt
+  tmp=$(mktemp -d /opt/ansible12.XXXXXX)
+  if PYENV_VERSION=2.7.18 "$PY2" -m pip install -q --disable-pip-version-check --no-deps --target "$tmp" \
+      'ansible==1.2' 'Jinja2==2.7' 'PyYAML==3.10' 'MarkupSafe==0.18' >/dev/null 2>&1; then
+    rm -rf /opt/ansible12 && mv "$tmp" /opt/ansible12
+  else
+    rm -rf "$tmp"
+    echo "Ansible 1.2 not installed: the oracle tests skip"
+  fi
+fi
+
 export CARGO_TERM_COLOR=never
 cargo build --quiet
 if command -v cargo-nextest >/dev/null 2>&1; then
