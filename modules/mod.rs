@@ -12,6 +12,7 @@ pub mod remote;
 
 pub mod access;
 pub mod commands;
+pub mod database;
 pub mod files;
 pub mod packages;
 pub mod services;
@@ -195,6 +196,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(system::MODULES);
         all.extend_from_slice(packages::MODULES);
         all.extend_from_slice(source::MODULES);
+        all.extend_from_slice(database::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all
