@@ -29,7 +29,7 @@ The corpus copy gets the keys the README creates by hand (`flock init`: keys/sys
 identical bytes.
 
 Usage: compat-tests/twin.py [--flavor debian|el] [--playbooks a,b,...] [--flock PATH] [--out DIR]
-                            [--json FILE] [--lab-prefix P] [--subnet CIDR|auto]
+                            [--json FILE] [--lab-prefix P] [--subnet CIDR|auto] [--tags T,...]
 The table's last column is Ansible 1.2's wall time over flock's (>1: flock is faster).
 Needs root, Python 2.7.18 (pyenv) and Ansible 1.2 in /opt/ansible12 (spec section 19); prepares
 /opt/py27 (a relocated copy of pyenv's 2.7.18) so that 1.2's modules run inside lab hosts.
@@ -245,6 +245,8 @@ def run_tool(tool, args, workdir):
             argv = base + ["-i", "hosts", "-l", "core", "-u", "root", "--private-key", key_path]
             if extra:
                 argv += ["-e", extra]
+            if args.tags:
+                argv += ["-t", args.tags]
             argv.append(name + ".yml")
             start = time.monotonic()
             proc = sh([flock, "lab", "exec", "--name", lab, "--"] + argv, cwd=corpus)
@@ -301,6 +303,7 @@ def main():
     p.add_argument("--flock", default=os.path.join(ROOT, "target", "debug", "flock"))
     p.add_argument("--out", default=os.path.join(ROOT, "target", "compat"))
     p.add_argument("--json", help="write the table as JSON here")
+    p.add_argument("--tags", help="run only these tags (-t), e.g. to get past the package tasks")
     p.add_argument("--lab-prefix", default="twin", help="lab names: PREFIX-a12, PREFIX-fl")
     p.add_argument("--subnet", default=DEFAULT_SUBNET,
                    help="the labs' subnet (`auto`: a free one; the copy's inventory gets its addresses)")

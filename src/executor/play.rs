@@ -165,6 +165,11 @@ impl Runner {
             .into_iter()
             .filter(|h| self.states.alive(h))
             .collect();
+        if self.dialect == Dialect::Legacy12 && !self.play_has_selected_tasks(play) {
+            // 1.2 drops a play none of whose tasks match --tags before running anything:
+            // no header, no "no hosts matched", no facts (PlayBook.run / compare_tags).
+            return Ok(PlayEnd::Done);
+        }
         if !self.adhoc {
             self.output.emit(&Event::PlayStart {
                 name: play.display_name().to_string(),

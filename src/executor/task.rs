@@ -156,6 +156,7 @@ impl<'r> TaskRunner<'r> {
             basedir: self.play.basedir.clone(),
             vars: &vars,
             templates: &renderer,
+            dialect: self.dialect(),
         };
         let res = module.run(&mctx, &args).await.map_err(|e| e.to_string())?;
         if res.failed {
@@ -254,7 +255,12 @@ impl<'r> TaskRunner<'r> {
                 add_groups,
             };
         }
-        let result = aggregate_items(results);
+        let mut result = aggregate_items(results);
+        if self.dialect() == Dialect::Legacy12 {
+            // 1.2's with_items result has no `skipped` key even when every item was skipped
+            // (runner `_executor_internal`): the host counts as ok in the recap.
+            result.remove("skipped");
+        }
         let status = self.final_status(task, &result, &vars);
         HostOutcome {
             status,
@@ -695,6 +701,7 @@ impl<'r> TaskRunner<'r> {
             basedir: task.basedir.clone(),
             vars,
             templates: &renderer,
+            dialect: self.dialect(),
         };
         let outcome = module.run(&mctx, &args).await;
         let diff_mode = mctx.diff_mode;
