@@ -123,7 +123,7 @@ impl Module for Pip {
         let mut make_venv = String::new();
         if let (true, Some(v)) = (need_venv, venv) {
             let cmd = args.str("virtualenv_command").unwrap_or("virtualenv");
-            let mut c = format!("{cmd}");
+            let mut c = cmd.to_string();
             if let Some(py) = args.str("virtualenv_python") {
                 c.push_str(&format!(" -p {}", shell_quote(py)));
             }

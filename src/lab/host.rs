@@ -204,7 +204,7 @@ fn whiteout(base: &Path, rel: &str) -> Result<(), LabError> {
     let path = base.join(rel);
     let c = cstr(&path)?;
     // SAFETY: valid C string; a 0/0 character device is overlayfs' whiteout.
-    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o000, libc::makedev(0, 0)) } != 0 {
+    if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) } != 0 {
         return Err(LabError::io(
             format!("hiding {}", path.display()),
             io::Error::last_os_error(),
