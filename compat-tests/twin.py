@@ -278,8 +278,8 @@ def compare(name, a, b, a12_import_fail):
                 break
     for i, task in enumerate(ta):
         if i < len(tb) and tb[i] == task and sa.get(i, {}) != sb.get(i, {}):
-            task_diffs.append("%s / %s: 1.2 %s, flock %s" % (task[0], task[1], sorted(sa.get(i, {}).items()),
-                                                          sorted(sb.get(i, {}).items())))
+            task_diffs.append("%s / %s: 1.2 %s, flock %s" % (task[0], task[1], sorted(sa.get(i, {}).items(), key=str),
+                                                          sorted(sb.get(i, {}).items(), key=str)))
     if ra != rb:
         task_diffs.append("recap: 1.2 %s, flock %s" % (ra, rb))
     file_diffs, lab_only = [], []

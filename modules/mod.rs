@@ -52,6 +52,20 @@ pub struct ModuleContext<'a> {
     pub vars: &'a Map,
     /// Template rendering for the `template` module.
     pub templates: &'a dyn TemplateRenderer,
+    /// Which Ansible the playbook was written for (defaults that changed between them, such
+    /// as the mode of newly created files).
+    pub dialect: crate::template::Dialect,
+}
+
+impl ModuleContext<'_> {
+    /// Mode of a file a module creates without `mode=`: Ansible 1.2 left its 0600 temp file's
+    /// mode; modern Ansible applies the usual umask (0644).
+    pub fn new_file_mode(&self) -> u32 {
+        match self.dialect {
+            crate::template::Dialect::Legacy12 => files::common::NEW_FILE_MODE_12,
+            crate::template::Dialect::Modern => 0o644,
+        }
+    }
 }
 
 /// One unified diff of a file's content (`--diff`).

@@ -56,18 +56,13 @@ fn unsafe_uid() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-fn twin(flavor: &str, playbooks: &str) {
-    if let Some(what) = missing() {
-        eprintln!(
-            "\n!!!!!!!!!! SKIPPED compat_twin ({flavor}): {what} is missing; the twin-lab comparison did not run !!!!!!!!!!\n"
-        );
-        return;
-    }
+/// One run of twin.py: (exit code 0, its output).
+fn run_twin(flavor: &str, playbooks: &str, tags: Option<&str>) -> (bool, String) {
     let out = tempfile::tempdir().expect("tempdir");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/compat-tests/twin.py");
     let prefix = format!("tw{}{}", std::process::id() % 100_000, &flavor[..1]);
-    let o = Command::new("python3")
-        .arg(script)
+    let mut cmd = Command::new("python3");
+    cmd.arg(script)
         .args([
             "--flavor",
             flavor,
@@ -82,21 +77,42 @@ fn twin(flavor: &str, playbooks: &str) {
             "--flock",
             env!("CARGO_BIN_EXE_flock"),
         ])
+        .args(tags.map(|t| ["--tags", t]).into_iter().flatten())
         .arg("--out")
         .arg(out.path())
-        .env("FLOCK_CORPUS", corpus().expect("corpus"))
-        .output()
-        .expect("python3 compat-tests/twin.py");
+        .env("FLOCK_CORPUS", corpus().expect("corpus"));
+    let o = cmd.output().expect("python3 compat-tests/twin.py");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    eprintln!("{text}");
-    assert!(
-        o.status.success(),
-        "twin.py found differences ({flavor}):\n{text}"
-    );
+    (o.status.success(), text)
+}
+
+fn twin(flavor: &str, playbooks: &str, tags: Option<&str>) {
+    if let Some(what) = missing() {
+        eprintln!(
+            "\n!!!!!!!!!! SKIPPED compat_twin ({flavor}): {what} is missing; the twin-lab comparison did not run !!!!!!!!!!\n"
+        );
+        return;
+    }
+    let mut text = String::new();
+    // Ansible 1.2's forked workers print concurrently; twin.py splits merged lines, but a result
+    // line can rarely come out garbled. A real difference is deterministic: it fails both runs.
+    for attempt in 1..=2 {
+        let (ok, t) = run_twin(flavor, playbooks, tags);
+        text = t;
+        eprintln!("{text}");
+        if ok {
+            break;
+        }
+        assert!(
+            attempt < 2,
+            "twin.py found differences ({flavor}, tags {tags:?}) twice:\n{text}"
+        );
+        eprintln!("!!!!!!!!!! twin.py ({flavor}, tags {tags:?}) differed once; running it again !!!!!!!!!!");
+    }
     // Every requested playbook is in the table, compared on at least one task.
     for name in playbooks.split(',') {
         let row = text
@@ -116,6 +132,9 @@ fn twin(flavor: &str, playbooks: &str) {
 /// One test for both flavors: the runs share /opt/py27 and are heavy; one after the other.
 #[test]
 fn twin_lab_zero_difference_playbooks() {
-    twin("debian", ZERO_DIFF_DEBIAN);
-    twin("el", ZERO_DIFF_EL);
+    twin("debian", ZERO_DIFF_DEBIAN, None);
+    twin("el", ZERO_DIFF_EL, None);
+    // Past the package tasks: only the `config` tasks (lineinfile, template, copy, file, ...).
+    twin("debian", ZERO_DIFF_DEBIAN, Some("config"));
+    twin("el", ZERO_DIFF_EL, Some("config"));
 }

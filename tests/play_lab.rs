@@ -1,65 +1,11 @@
 //! The executor end to end on real lab hosts (real sshd over russh): failures, unreachable hosts,
 //! handlers, exit codes, `--check`, `.retry` files.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
+// Scratch dirs and `flock playbook` inside a lab: the same helpers as the packages_* tests.
+mod packages_support;
 
 use flock::lab::TestLab;
-
-fn flock_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_flock")
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("flock-play-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        Scratch(dir)
-    }
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&p, text).expect("write");
-        p
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run_playbook(lab: &TestLab, inv: &Path, pb: &Path, extra: &[&str]) -> Output {
-    let inv = inv.to_string_lossy().into_owned();
-    let pb = pb.to_string_lossy().into_owned();
-    let mut argv = vec![flock_bin(), "playbook", "-i", inv.as_str()];
-    argv.extend_from_slice(extra);
-    argv.push(pb.as_str());
-    let out = lab.exec_in_lab(&argv).expect("run flock in the lab");
-    eprintln!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn recap_line(stdout: &str, host: &str) -> String {
-    let tail = stdout.rsplit("PLAY RECAP").next().unwrap_or("");
-    tail.lines()
-        .find(|l| l.starts_with(host))
-        .unwrap_or("")
-        .split_whitespace()
-        .skip(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+use packages_support::{playbook as run_playbook, recap, Scratch};
 
 const FAIL_PLAY: &str = r#"
 - hosts: lab
@@ -95,9 +41,9 @@ fn failure_on_one_host_unreachable_on_another_handlers_where_notified() {
         stdout.contains(&format!("failed: [{}]", names[1])),
         "the failing host is reported"
     );
-    assert!(recap_line(&stdout, &names[0]).contains("failed=0"));
-    assert!(recap_line(&stdout, &names[1]).contains("failed=1"));
-    assert!(recap_line(&stdout, &names[2]).contains("unreachable=1"));
+    assert!(recap(&out.stdout, &names[0]).contains("failed=0"));
+    assert!(recap(&out.stdout, &names[1]).contains("failed=1"));
+    assert!(recap(&out.stdout, &names[2]).contains("unreachable=1"));
     // Host 0 ran everything and its handler; host 1 stopped before the handler.
     let on = |h: &str, cmd: &str| lab.exec_on_host(h, cmd).expect("exec").status.success();
     assert!(on(&names[0], "test -f /root/handler-ran"));
@@ -139,7 +85,7 @@ fn check_mode_changes_nothing_and_second_run_is_idempotent() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        recap_line(&stdout, &names[0]).contains("changed=3"),
+        recap(&out.stdout, &names[0]).contains("changed=3"),
         "check mode reports the changes"
     );
     let after: Vec<_> = names.iter().map(|h| lab.diff(h).expect("diff")).collect();
@@ -148,10 +94,10 @@ fn check_mode_changes_nothing_and_second_run_is_idempotent() {
 
     let out = run_playbook(&lab, &inv, &pb, &[]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(recap_line(&String::from_utf8_lossy(&out.stdout), &names[0]).contains("changed=3"));
+    assert!(recap(&out.stdout, &names[0]).contains("changed=3"));
     let out = run_playbook(&lab, &inv, &pb, &[]);
     assert!(
-        recap_line(&String::from_utf8_lossy(&out.stdout), &names[0]).contains("changed=0"),
+        recap(&out.stdout, &names[0]).contains("changed=0"),
         "second run changes nothing"
     );
 }

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::common::{
     add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
     find_source, md5_hex, parse_backup, parse_probe, sha1_hex, write_script, WriteOptions,
-    NEW_FILE_MODE_12, PROBE_FN, VALIDATE_FAILED,
+    PROBE_FN, VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
 use crate::modules::args::value_text;
@@ -68,7 +68,7 @@ impl Module for Copy {
                     }
                     other => value_text(other),
                 };
-                (text.into_bytes(), None, NEW_FILE_MODE_12)
+                (text.into_bytes(), None, ctx.new_file_mode())
             }
             (None, Some(src)) => {
                 if args.bool("remote_src", false) {

@@ -10,7 +10,7 @@ use regex::Regex;
 
 use super::common::{
     add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
-    parse_backup, parse_probe, probe_and_read, write_script, WriteOptions, NEW_FILE_MODE_12,
+    parse_backup, parse_probe, probe_and_read, write_script, WriteOptions,
     PROBE_FN, VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
@@ -314,7 +314,7 @@ impl Module for LineInFile {
             let opts = WriteOptions {
                 backup: args.bool("backup", false),
                 validate: args.str("validate").map(str::to_string),
-                new_mode: Some(NEW_FILE_MODE_12),
+                new_mode: Some(ctx.new_file_mode()),
             };
             let q = shell_quote(&dest);
             let script = format!(

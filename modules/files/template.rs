@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use async_trait::async_trait;
 
-use super::common::{find_source, NEW_FILE_MODE_12};
+use super::common::{find_source};
 use super::copy::put_content;
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
@@ -70,7 +70,7 @@ impl Module for Template {
             &dest,
             basename.as_deref(),
             text.as_bytes(),
-            NEW_FILE_MODE_12,
+            ctx.new_file_mode(),
         )
         .await?;
         res.data

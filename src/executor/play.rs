@@ -127,7 +127,10 @@ impl Runner {
         }
         for play in &playbook.plays {
             if let PlayEnd::Abort = self.run_play(play).await? {
-                self.output.emit(&Event::AllHostsFailed);
+                // `ansible` (ad-hoc) printed no abort line; `ansible-playbook` did.
+                if !self.adhoc {
+                    self.output.emit(&Event::AllHostsFailed);
+                }
                 break;
             }
         }

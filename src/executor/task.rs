@@ -156,6 +156,7 @@ impl<'r> TaskRunner<'r> {
             basedir: self.play.basedir.clone(),
             vars: &vars,
             templates: &renderer,
+            dialect: self.dialect(),
         };
         let res = module.run(&mctx, &args).await.map_err(|e| e.to_string())?;
         if res.failed {
@@ -700,6 +701,7 @@ impl<'r> TaskRunner<'r> {
             basedir: task.basedir.clone(),
             vars,
             templates: &renderer,
+            dialect: self.dialect(),
         };
         let outcome = module.run(&mctx, &args).await;
         let diff_mode = mctx.diff_mode;

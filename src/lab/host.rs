@@ -203,7 +203,7 @@ pub(crate) fn write_base(dirs: &HostDirs, spec: &BaseSpec<'_>) -> Result<(), Lab
 fn whiteout(base: &Path, rel: &str) -> Result<(), LabError> {
     let path = base.join(rel);
     let c = cstr(&path)?;
-    // SAFETY: valid C string; a 0/0 character device is overlayfs' whiteout.
+    // SAFETY: valid C string; a 0/0 character device (mode 0) is overlayfs' whiteout.
     if unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR, libc::makedev(0, 0)) } != 0 {
         return Err(LabError::io(
             format!("hiding {}", path.display()),

@@ -101,6 +101,7 @@ impl Harness {
             basedir: self.basedir.path().to_path_buf(),
             vars: &self.vars,
             templates: &StubRenderer,
+            dialect: flock::template::Dialect::Legacy12,
         };
         match m.run(&ctx, &args).await {
             Ok(r) => r,

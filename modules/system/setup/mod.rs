@@ -124,7 +124,7 @@ done
 s ipaddr; ip addr show 2>/dev/null
 s route4; ip -4 route get 8.8.8.8 2>/dev/null
 s route6; ip -6 route get 2404:6800:400a:800::1012 2>/dev/null
-s date; date '+%Y|%m|%d|%H|%M|%S|%s|%Z'; date -u '+%Y-%m-%dT%H:%M:%S.%N'
+s date; date '+%Y|%m|%d|%H|%M|%S|%s|%Z|%z|%A|%w|%W|%N'; date -u '+%Y-%m-%dT%H:%M:%S.%N'
 s user; id -un 2>/dev/null || whoami
 s env; env
 s mounts; cat /etc/mtab 2>/dev/null || cat /proc/mounts
@@ -156,7 +156,7 @@ s selinux; [ -d /sys/fs/selinux ] && echo MOUNTED; e=; read -r e 2>/dev/null < /
 s sshkeys; for t in dsa rsa ecdsa ed25519; do f=/etc/ssh/ssh_host_${t}_key.pub; [ -r "$f" ] && { printf '%s ' "$t"; cat "$f"; }; done
 s pkgmgr; for p in /usr/bin/yum /usr/bin/dnf /usr/bin/apt-get /usr/bin/zypper /usr/bin/pacman /bin/opkg /opt/local/bin/pkgin /opt/local/bin/port /sbin/apk /usr/sbin/pkg /usr/sbin/swlist; do [ -e "$p" ] && echo "$p"; done
 s python; for p in python python3 python2; do command -v "$p" >/dev/null 2>&1 && { "$p" -c 'import platform; print(platform.python_version())' 2>/dev/null; break; }; done
-s init; c=; read -r c 2>/dev/null < /proc/1/comm; echo "COMM|$c"; [ -d /run/systemd/system ] && echo SYSTEMD; command -v initctl >/dev/null 2>&1 && echo UPSTART; [ -f /sbin/openrc-run ] || [ -f /sbin/openrc ] && echo OPENRC
+s init; c=; read -r c 2>/dev/null < /proc/1/comm; echo "COMM|$c"; [ -d /run/systemd/system ] && echo SYSTEMD; case "$(readlink -f /sbin/init 2>/dev/null)" in *systemd*) echo SBIN_SYSTEMD;; esac; [ -d /etc/init.d ] && echo INITD; [ -d /etc/init ] && echo ETC_INIT; command -v initctl >/dev/null 2>&1 && echo UPSTART; [ -f /sbin/openrc-run ] || [ -f /sbin/openrc ] && echo OPENRC
 s cmdline; cat /proc/cmdline 2>/dev/null
 s end
 "#;
@@ -331,6 +331,30 @@ fn date_facts(text: &str, f: &mut Map) {
             "tz": tz,
         }),
     );
+    if local.len() >= 13 {
+        let micro_local: String = local[12]
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(6)
+            .collect();
+        if let Some(Value::Object(dt)) = f.get_mut("ansible_date_time") {
+            for (k, v) in [
+                ("epoch_int", epoch.to_string()),
+                (
+                    "iso8601_basic",
+                    format!("{y}{mo}{d}T{h}{mi}{s}{micro_local}"),
+                ),
+                ("iso8601_basic_short", format!("{y}{mo}{d}T{h}{mi}{s}")),
+                ("tz_dst", tz.to_string()),
+                ("tz_offset", local[8].to_string()),
+                ("weekday", local[9].to_string()),
+                ("weekday_number", local[10].to_string()),
+                ("weeknumber", local[11].to_string()),
+            ] {
+                dt.insert(k.into(), Value::String(v));
+            }
+        }
+    }
 }
 
 fn env_facts(text: &str) -> Map {

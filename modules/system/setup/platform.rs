@@ -101,6 +101,9 @@ pub(super) fn selinux_facts(text: &str) -> Value {
     })
 }
 
+/// `ansible_service_mgr` as modern Ansible decides it: PID 1's name when it identifies an init
+/// system; when it is `init` or a shell (a container's), the system's files decide (`/sbin/init`
+/// pointing at systemd counts as systemd, as in Ansible's offline check).
 pub(super) fn service_mgr(text: &str) -> &'static str {
     let comm = text
         .lines()
@@ -108,15 +111,21 @@ pub(super) fn service_mgr(text: &str) -> &'static str {
         .unwrap_or("")
         .trim();
     let has = |k: &str| text.lines().any(|l| l == k);
-    if comm == "systemd" || has("SYSTEMD") {
+    match comm {
+        "systemd" => return "systemd",
+        "openrc-init" => return "openrc",
+        "upstart" => return "upstart",
+        "runit" | "runit-init" => return "runit",
+        c if !c.is_empty() && c != "init" && !c.ends_with("sh") => return "service",
+        _ => {}
+    }
+    if has("SYSTEMD") || has("SBIN_SYSTEMD") {
         "systemd"
-    } else if has("OPENRC") || comm == "openrc-init" {
-        "openrc"
-    } else if comm == "upstart" || (comm == "init" && has("UPSTART")) {
+    } else if has("UPSTART") && has("ETC_INIT") {
         "upstart"
-    } else if comm == "runit" || comm == "runit-init" {
-        "runit"
-    } else if comm == "init" {
+    } else if has("OPENRC") {
+        "openrc"
+    } else if has("INITD") {
         "sysvinit"
     } else {
         "service"
