@@ -14,6 +14,7 @@ pub mod access;
 pub mod commands;
 pub mod database;
 pub mod files;
+pub mod messaging;
 pub mod packages;
 pub mod services;
 pub mod source;
@@ -197,6 +198,7 @@ pub fn registry() -> &'static [&'static dyn Module] {
         all.extend_from_slice(packages::MODULES);
         all.extend_from_slice(source::MODULES);
         all.extend_from_slice(database::MODULES);
+        all.extend_from_slice(messaging::MODULES);
         all.push(&crate::jockey::module::JOCKEY); // control: jockey (controller-side)
         all.push(&crate::ca::module::CA); // control: ca (controller-side)
         all

@@ -9,7 +9,9 @@ mod packages_support;
 use std::time::Instant;
 
 use flock::lab::TestLab;
-use packages_support::{build_deb, on_host, playbook, recap, scanpackages, task_states, Scratch};
+use packages_support::{
+    build_deb, on_host, playbook, recap, scanpackages, task_states, touched, Scratch,
+};
 
 const INSTALL: &str = r#"
 - hosts: lab
@@ -83,17 +85,11 @@ fn apt_on_a_debian_lab() {
             "{h} --check"
         );
         assert_eq!(version(&lab, h, "flock-hello"), "");
-        let touched: Vec<_> = lab
-            .diff(h)
-            .expect("diff")
-            .into_iter()
-            .filter(|p| {
-                let p = p.to_string_lossy();
-                p.starts_with("/var/lib/dpkg")
-                    || p.starts_with("/var/lib/apt")
-                    || p.starts_with("/usr/share/flock")
-            })
-            .collect();
+        let touched = touched(
+            &lab,
+            h,
+            &["/var/lib/dpkg", "/var/lib/apt", "/usr/share/flock"],
+        );
         assert!(touched.is_empty(), "{h}: --check wrote {touched:?}");
     }
 

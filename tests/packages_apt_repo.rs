@@ -8,7 +8,7 @@ mod packages_support;
 use flock::lab::TestLab;
 use packages_support::{
     build_deb, gpg_export, gpg_key, on_host, playbook, recap, scanpackages, sign_flat_repo,
-    task_states, Scratch,
+    task_states, touched, Scratch,
 };
 
 const LIST: &str = "/etc/apt/sources.list.d/file_srv_flock_lab_signed.list";
@@ -50,12 +50,7 @@ fn apt_key_and_apt_repository_on_a_debian_lab() {
             ["changed", "changed", "changed", "changed"],
             "{h} --check"
         );
-        let touched: Vec<_> = lab
-            .diff(h)
-            .expect("diff")
-            .into_iter()
-            .filter(|p| p.to_string_lossy().starts_with("/etc/apt"))
-            .collect();
+        let touched = touched(&lab, h, &["/etc/apt"]);
         assert!(touched.is_empty(), "{h}: --check wrote {touched:?}");
     }
 

@@ -9,7 +9,9 @@ mod packages_support;
 use std::time::Instant;
 
 use flock::lab::{Flavor, TestLab};
-use packages_support::{build_rpm, createrepo, on_host, playbook, recap, task_states, Scratch};
+use packages_support::{
+    build_rpm, createrepo, on_host, playbook, recap, task_states, touched, Scratch,
+};
 
 const INSTALL: &str = r#"
 - hosts: lab
@@ -74,17 +76,11 @@ fn yum_on_an_el_lab() {
             on_host(&lab, h, "rpm -q flock-hello >/dev/null; echo $?"),
             "1"
         );
-        let touched: Vec<_> = lab
-            .diff(h)
-            .expect("diff")
-            .into_iter()
-            .filter(|p| {
-                let p = p.to_string_lossy();
-                p.starts_with("/var/lib/rpm")
-                    || p.starts_with("/usr/share/flock")
-                    || p.starts_with("/var/lib/dnf")
-            })
-            .collect();
+        let touched = touched(
+            &lab,
+            h,
+            &["/var/lib/rpm", "/usr/share/flock", "/var/lib/dnf"],
+        );
         assert!(touched.is_empty(), "{h}: --check wrote {touched:?}");
     }
 

@@ -44,7 +44,7 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| {
 pub type Privs = BTreeMap<String, BTreeSet<String>>;
 
 fn norm_obj(obj: &str) -> String {
-    obj.replace('`', "").replace('"', "").trim().to_string()
+    obj.replace(['`', '"'], "").trim().to_string()
 }
 
 fn norm_priv(p: &str) -> String {

@@ -296,3 +296,15 @@ print(path)
     );
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
+
+/// The paths under any of `prefixes` that host `host` changed (its overlay diff).
+pub fn touched(lab: &Lab, host: &str, prefixes: &[&str]) -> Vec<PathBuf> {
+    lab.diff(host)
+        .expect("diff")
+        .into_iter()
+        .filter(|p| {
+            let p = p.to_string_lossy();
+            prefixes.iter().any(|x| p.starts_with(x))
+        })
+        .collect()
+}
