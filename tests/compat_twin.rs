@@ -121,10 +121,13 @@ fn twin(flavor: &str, playbooks: &str, tags: Option<&str>) {
             .unwrap_or_else(|| panic!("no row for {name} in\n{text}"));
         let cols: Vec<&str> = row.split_whitespace().collect();
         assert_eq!(cols[1], flavor, "{row}");
-        assert!(
-            cols[2].parse::<u32>().unwrap_or(0) > 0,
-            "no task compared: {row}"
-        );
+        // `-t config` on bootstrap (no such tag): both tools refuse it, nothing to compare.
+        if tags.is_none() || name != "bootstrap" {
+            assert!(
+                cols[2].parse::<u32>().unwrap_or(0) > 0,
+                "no task compared: {row}"
+            );
+        }
         assert_eq!((cols[3], cols[4]), ("0", "0"), "{row}");
     }
 }
