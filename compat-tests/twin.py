@@ -206,7 +206,7 @@ def parse_log(text):
 def use_lab_addresses(flock, lab, hosts_file):
     """The lab inventory's addresses in the corpus inventory (for a lab not on 10.1.1.0/24)."""
     inv = sh([flock, "lab", "inventory", "--name", lab]).stdout
-    addr = dict(re.findall(r"^(\S+)\s.*?ansible_ssh_host=(\S+)", inv, re.M))
+    addr = dict(re.findall(r"^([^\s#\[]\S*)[ \t].*?ansible_ssh_host=(\S+)", inv, re.M))
     lines = []
     for line in open(hosts_file).read().splitlines():
         name = line.split(" ", 1)[0]
@@ -233,6 +233,12 @@ def run_tool(tool, args, workdir):
         shutil.copytree(args.keys, os.path.join(corpus, "keys"))
         if args.subnet != DEFAULT_SUBNET:
             use_lab_addresses(flock, lab, os.path.join(corpus, "hosts"))
+        if args.subnet == "auto":
+            # The twin gets the same subnet (addresses end up in rendered files).
+            m = re.search(r"^# flock lab \S+ \((\S+)\)", sh([flock, "lab", "inventory", "--name", lab]).stdout, re.M)
+            if not m:
+                raise SystemExit("cannot read the subnet of lab %s" % lab)
+            args.subnet = m.group(1)
         key_path = "/run/flock-lab/%s/id_ed25519" % lab
         if tool == "ansible12":
             with open(os.path.join(corpus, "hosts"), "a") as f:
@@ -306,7 +312,8 @@ def main():
     p.add_argument("--tags", help="run only these tags (-t), e.g. to get past the package tasks")
     p.add_argument("--lab-prefix", default="twin", help="lab names: PREFIX-a12, PREFIX-fl")
     p.add_argument("--subnet", default=DEFAULT_SUBNET,
-                   help="the labs' subnet (`auto`: a free one; the copy's inventory gets its addresses)")
+                   help="the labs' subnet (`auto`: a free one, the same for both labs; the copy's "
+                        "inventory gets its addresses)")
     args = p.parse_args()
     wanted = args.playbooks.split(",")
     args.sequence = [(n, e) for n, e in SEQUENCE if n in wanted]

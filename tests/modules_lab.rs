@@ -31,7 +31,7 @@ async fn run(conn: &Connection, module: &str, args: &str, check: bool) -> Module
         basedir: std::env::temp_dir(),
         vars: &vars,
         templates: &StubRenderer,
-            dialect: flock::template::Dialect::Legacy12,
+        dialect: flock::template::Dialect::Legacy12,
     };
     let r = m.run(&ctx, &a).await.expect("module ran");
     assert!(!r.failed, "{module} {args}: {:?}", r.to_map());

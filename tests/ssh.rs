@@ -431,7 +431,7 @@ async fn gather(conn: &Connection, filter: Option<&str>) -> flock::Map {
         basedir: "/".into(),
         vars: &vars,
         templates: &NoTemplates,
-            dialect: flock::template::Dialect::Legacy12,
+        dialect: flock::template::Dialect::Legacy12,
     };
     let res = module.run(&ctx, &args).await.expect("setup runs");
     assert!(!res.failed, "{:?}", res.msg);

@@ -10,8 +10,8 @@ use regex::Regex;
 
 use super::common::{
     add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
-    parse_backup, parse_probe, probe_and_read, write_script, WriteOptions,
-    PROBE_FN, VALIDATE_FAILED,
+    parse_backup, parse_probe, probe_and_read, write_script, WriteOptions, PROBE_FN,
+    VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
 use crate::modules::{
