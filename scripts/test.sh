@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use (real sshd for lab hosts, real tools for modules, CA and jockey).
-PKGS="openssh-server openssh-client iproute2 procps psmisc util-linux sudo openssl openvpn dnsmasq-base busybox tftp-hpa curl git qemu-system-x86 ipxe-qemu pxelinux syslinux-common e2fsprogs passwd init-system-helpers dnf rpm createrepo-c dpkg-dev mariadb-server mariadb-client gnupg python3 python3-venv rabbitmq-server"
+PKGS="openssh-server openssh-client iproute2 procps psmisc util-linux sudo openssl openvpn dnsmasq-base busybox tftp-hpa curl git qemu-system-x86 ipxe-qemu pxelinux syslinux-common e2fsprogs passwd init-system-helpers dnf rpm createrepo-c dpkg-dev mariadb-server mariadb-client gnupg python3 python3-venv rabbitmq-server ruby"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,9 +1,10 @@
 //! The packages family: `yum` (and `dnf`), `apt`, and `package` (whichever the host has),
-//! `apt_repository`, `apt_key`, `pip`.
+//! `apt_repository`, `apt_key`, `pip`, `gem`.
 
 pub mod apt;
 pub mod apt_key;
 pub mod apt_repository;
+pub mod gem;
 pub mod package;
 pub mod pip;
 pub mod yum;
@@ -19,4 +20,5 @@ pub static MODULES: &[&dyn Module] = &[
     &apt_repository::AptRepository,
     &apt_key::AptKey,
     &pip::Pip,
+    &gem::Gem,
 ];
