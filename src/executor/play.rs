@@ -288,7 +288,12 @@ impl Runner {
                     });
                     self.states.record(&host, Status::Ok);
                 }
-                Err(msg) => self.host_unreachable(&host, &msg),
+                Err(msg) => {
+                    self.host_unreachable(&host, &msg);
+                    if self.dialect == Dialect::Legacy12 {
+                        self.store.leave_hostvars(&host);
+                    }
+                }
             }
         }
     }

@@ -235,6 +235,13 @@ impl VarStore {
         Arc::make_mut(sh.states.entry(host.to_string()).or_default())
     }
 
+    /// Ansible 1.2: a host unreachable at fact gathering never entered the setup cache, so
+    /// `hostvars` does not list it (templates looping over `hostvars` skip it).
+    pub fn leave_hostvars(&mut self, host: &str) {
+        let sh = Arc::make_mut(&mut self.shared);
+        sh.seen.retain(|h| h != host);
+    }
+
     /// Record that `host` takes part in the run (1.2's `hostvars` lists such hosts).
     pub fn enter_host(&mut self, host: &str) {
         self.state_mut(host);

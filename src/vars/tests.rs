@@ -192,3 +192,17 @@ fn record_task_result_keeps_12_order() {
     st.record_task_result("w1", None, None);
     assert_eq!(st.task_vars("w1", &l)["r"], "extra");
 }
+
+#[test]
+fn hosts_unreachable_at_fact_gathering_leave_12_hostvars() {
+    let inv = inv();
+    let mut st = VarStore::new(&inv, Map::new(), Dialect::Legacy12);
+    let hosts: Vec<String> = inv.hosts().to_vec();
+    for h in &hosts {
+        st.enter_host(h);
+    }
+    st.leave_hostvars(&hosts[0]);
+    let listed = st.hostvars().hosts();
+    assert!(!listed.contains(&hosts[0]), "{listed:?}");
+    assert_eq!(listed.len(), hosts.len() - 1);
+}
