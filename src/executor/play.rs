@@ -471,7 +471,12 @@ impl Runner {
         } else {
             outcomes
         };
-        let handler_names = self.handler_names(play);
+        // Handler names are templated only when some host has something to notify.
+        let handler_names = if outcomes.iter().any(|(_, o)| !o.notify.is_empty()) {
+            self.handler_names(play)
+        } else {
+            Vec::new()
+        };
         let mut notified = notified;
         for (host, outcome) in outcomes {
             self.apply_outcome(
@@ -502,10 +507,10 @@ impl Runner {
     }
 
     fn handler_names(&self, play: &Play) -> Vec<(String, Vec<String>)> {
+        let vars = self.play_vars_only(play);
         play.handlers
             .iter()
             .map(|h| {
-                let vars = self.play_vars_only(play);
                 let ctx = self.templar_ctx(&vars, &h.basedir, None);
                 let raw = h.display_name();
                 let name = match self

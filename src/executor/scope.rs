@@ -1,7 +1,7 @@
 //! The variables in scope for a play, a host and a task: the run's [`VarStore`] asked with the
 //! play's and task's layers (play vars, `vars_files`, role defaults/vars/params, task vars).
 
-use crate::playbook::{Play, Task};
+use crate::playbook::{Play, Role, Task};
 use crate::value::Map;
 use crate::vars::VarLayers;
 
@@ -19,48 +19,38 @@ impl Runner {
         vars
     }
 
-    /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
-    pub(crate) fn play_host_vars(&self, play: &Play, host: &str) -> Map {
+    /// `host`'s variables from the play's layers (vars, static `vars_files`, hosts, playbook
+    /// dir) plus, for a task, its role's and its own.
+    fn host_vars_with(
+        &self,
+        play: &Play,
+        host: &str,
+        role: Option<&Role>,
+        task_vars: Option<&Map>,
+    ) -> Map {
         let empty = Map::new();
         let files = self
             .static_vars
             .get(&(play as *const Play))
             .unwrap_or(&empty);
-        let layers = VarLayers {
-            play_vars: &play.vars,
-            play_vars_files: files,
-            role_defaults: None,
-            role_vars: None,
-            role_params: None,
-            block_vars: None,
-            task_vars: None,
-            include_params: None,
-            play_hosts: &self.play_hosts,
-            playbook_dir: self.playbook_dir.as_deref(),
-        };
+        let mut layers = VarLayers::new(&play.vars, files, &self.play_hosts);
+        layers.playbook_dir = self.playbook_dir.as_deref();
+        layers.role_defaults = role.map(|r| &r.defaults);
+        layers.role_vars = role.map(|r| &r.vars);
+        layers.role_params = role.map(|r| &r.params);
+        layers.task_vars = task_vars;
         self.store.task_vars(host, &layers)
+    }
+
+    /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
+    pub(crate) fn play_host_vars(&self, play: &Play, host: &str) -> Map {
+        self.host_vars_with(play, host, None, None)
     }
 
     /// Everything `task` sees on `host`.
     pub(crate) fn task_host_vars(&self, play: &Play, task: &Task, host: &str) -> Map {
-        let empty = Map::new();
-        let files = self
-            .static_vars
-            .get(&(play as *const Play))
-            .unwrap_or(&empty);
         let role = task.role.and_then(|i| play.roles.get(i));
-        let layers = VarLayers {
-            play_vars: &play.vars,
-            play_vars_files: files,
-            role_defaults: role.map(|r| &r.defaults),
-            role_vars: role.map(|r| &r.vars),
-            role_params: role.map(|r| &r.params),
-            block_vars: None,
-            task_vars: (!task.vars.is_empty()).then_some(&task.vars),
-            include_params: None,
-            play_hosts: &self.play_hosts,
-            playbook_dir: self.playbook_dir.as_deref(),
-        };
-        self.store.task_vars(host, &layers)
+        let task_vars = (!task.vars.is_empty()).then_some(&task.vars);
+        self.host_vars_with(play, host, role, task_vars)
     }
 }
