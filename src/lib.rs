@@ -20,6 +20,7 @@
 pub mod error;
 pub mod value;
 
+pub mod agent;
 pub mod connection;
 pub mod executor;
 pub mod inventory;

@@ -19,6 +19,11 @@ impl LocalConnection {
         Self { chroot }
     }
 
+    /// Whether agent operations can run in this process (not in a chroot).
+    pub(super) fn in_process(&self) -> bool {
+        self.chroot.is_none()
+    }
+
     pub(super) async fn exec(
         &self,
         host: &str,

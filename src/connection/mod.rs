@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+pub use crate::agent::proto::{Frame, PathStat, ProbeSpec, Request, Response};
+
 /// How a host is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {
@@ -68,6 +70,9 @@ pub struct ConnectSpec {
     /// Which of `address`, `port`, `user` are fallbacks (nothing in the inventory, play or
     /// command line set them), so that `~/.ssh/config`'s HostName, Port and User win.
     pub fallbacks: Fallbacks,
+    /// Use the remote agent (`flock --flock-agent`) where it can run; default on unless
+    /// `FLOCK_AGENT=0`.
+    pub agent: bool,
 }
 
 /// Marks the fields of a [`ConnectSpec`] that hold fallback values.
@@ -106,6 +111,7 @@ impl ConnectSpec {
                 port: true,
                 user: true,
             },
+            agent: agent::enabled_by_default(),
         }
     }
 }
@@ -127,6 +133,7 @@ impl std::fmt::Debug for ConnectSpec {
             .field("known_hosts", &self.known_hosts)
             .field("ssh_config", &self.ssh_config)
             .field("fallbacks", &self.fallbacks)
+            .field("agent", &self.agent)
             .finish()
     }
 }
@@ -196,6 +203,7 @@ pub enum ConnectionError {
     Io(#[from] std::io::Error),
 }
 
+mod agent;
 mod known_hosts;
 mod local;
 mod ssh;
@@ -242,9 +250,61 @@ impl Connection {
         become_: Option<&Become>,
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, ConnectionError> {
+        let req = Request::Exec {
+            script: script.to_string(),
+        };
+        let blobs: Vec<&[u8]> = stdin.into_iter().collect();
+        if let Some(mut frame) = self.agent_call(&req, &blobs, become_).await? {
+            return match frame.parse::<Response>() {
+                Ok(Response::Exec { rc }) => Ok(ExecOutput {
+                    rc,
+                    stdout: frame.take_blob(0),
+                    stderr: frame.take_blob(1),
+                }),
+                other => Err(self.unexpected(other)),
+            };
+        }
         match &self.inner {
             Inner::Local(c) => c.exec(&self.host, script, become_, stdin).await,
             Inner::Ssh(c) => c.exec(script, become_, stdin).await,
+        }
+    }
+
+    /// Sends `req` (with its `blobs`) to the host's agent for `become_` and returns the
+    /// response frame; `None` when no agent serves this host and privilege (the caller then
+    /// uses [`Connection::exec`] with a script). A local connection (no chroot, no sudo)
+    /// answers in process.
+    pub async fn agent_call(
+        &self,
+        req: &Request,
+        blobs: &[&[u8]],
+        become_: Option<&Become>,
+    ) -> Result<Option<Frame>, ConnectionError> {
+        match &self.inner {
+            Inner::Ssh(c) => c.agent_call(req, blobs, become_).await,
+            Inner::Local(c) if c.in_process() && become_.is_none() => {
+                let frame = crate::agent::proto::encode(req, blobs);
+                let reply = tokio::task::spawn_blocking(move || {
+                    let body = crate::agent::proto::decode_body(&frame[4..])?;
+                    let out = crate::agent::handle(body);
+                    crate::agent::proto::decode_body(&out[4..])
+                })
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+                reply.map(Some).map_err(|msg| ConnectionError::Lost {
+                    host: self.host.clone(),
+                    msg,
+                })
+            }
+            Inner::Local(_) => Ok(None),
+        }
+    }
+
+    /// The error for an agent response of the wrong kind.
+    pub fn unexpected(&self, got: Result<Response, String>) -> ConnectionError {
+        ConnectionError::Lost {
+            host: self.host.clone(),
+            msg: format!("agent: unexpected response {got:?}"),
         }
     }
 
@@ -254,6 +314,11 @@ impl Connection {
             c.close().await;
         }
     }
+}
+
+/// Whether the remote agent is used unless a spec says otherwise (`FLOCK_AGENT=0` turns it off).
+pub fn agent_enabled_by_default() -> bool {
+    agent::enabled_by_default()
 }
 
 /// Quotes `s` for a POSIX shell (single quotes; embedded `'` as `'\''`).

@@ -34,7 +34,12 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 pub(super) struct SshConnection {
     host: String,
     handle: client::Handle<Client>,
-    sessions: Semaphore,
+    sessions: Arc<Semaphore>,
+    /// The remote agents (see `super::agent`), started on first use.
+    agents: super::agent::Agents,
+    /// Whether agents may be used (`ConnectSpec::agent`).
+    agent: bool,
+    timeout: Duration,
     /// The `ProxyJump` host's connection the session is tunnelled through (kept open).
     jump: Option<Box<SshConnection>>,
 }
@@ -189,11 +194,49 @@ impl SshConnection {
         Ok(Self {
             host,
             handle,
-            sessions: Semaphore::new(MAX_SESSIONS),
+            sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
+            agents: Default::default(),
+            agent: spec.agent,
+            timeout: spec.timeout,
             jump: None,
         })
     }
 
+    /// The inventory name of the host.
+    pub(super) fn host_name(&self) -> &str {
+        &self.host
+    }
+
+    /// Whether the remote agent may be used on this connection.
+    pub(super) fn agent_enabled(&self) -> bool {
+        self.agent
+    }
+
+    /// This connection's agents.
+    pub(super) fn agents(&self) -> &super::agent::Agents {
+        &self.agents
+    }
+
+    /// The connect timeout, also used for starting the agent.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// A session slot held for as long as a long-lived channel (an agent's) is open.
+    pub(super) async fn session_permit(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, ConnectionError> {
+        self.sessions
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ConnectionError::Lost {
+                host: self.host.clone(),
+                msg: "connection closed".into(),
+            })
+    }
+
+    /// Runs `script` on its own session channel (sshd starts the login shell for it).
     pub(super) async fn exec(
         &self,
         script: &str,
@@ -276,7 +319,9 @@ impl SshConnection {
     }
 
     /// Opens a session channel, retrying while the server is at its session limit.
-    async fn open_channel(&self) -> Result<russh::Channel<client::Msg>, ConnectionError> {
+    pub(super) async fn open_channel(
+        &self,
+    ) -> Result<russh::Channel<client::Msg>, ConnectionError> {
         let mut delay = Duration::from_millis(5);
         for attempt in 0.. {
             match self.handle.channel_open_session().await {

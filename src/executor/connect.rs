@@ -154,6 +154,7 @@ pub fn connect_spec(
         known_hosts: None,
         ssh_config: None,
         fallbacks,
+        agent: crate::connection::agent_enabled_by_default(),
     }
 }
 

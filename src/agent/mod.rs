@@ -1,0 +1,139 @@
+//! The remote side of a connection: `flock --flock-agent`, a small server the controller starts
+//! once per host (and privilege) over its SSH connection. It reads framed requests on stdin and
+//! answers on stdout, doing file probes, atomic writes, command runs and fact collection natively,
+//! so that a task costs one round trip on an open channel instead of an sshd session and a few
+//! process spawns on the host.
+
+pub mod facts;
+pub mod ops;
+pub mod proto;
+
+use std::io::{Read, Write};
+
+use proto::{Frame, Request, Response};
+
+/// The argument that makes `flock` run as the agent (checked first thing in `main`).
+pub const AGENT_ARG: &str = "--flock-agent";
+
+/// The ID of a flock binary: version, size and mtime (seconds). The controller names the agent
+/// it wants by this ID; an uploaded copy keeps the size and gets the mtime.
+pub fn binary_id(len: u64, mtime: i64) -> String {
+    format!("{}-{len:x}-{mtime:x}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Whether the running binary is the one named `id`, and safe to run: owned by root, by the
+/// user running it or by the user sudo came from, and not writable by group or others.
+fn is_expected_binary(id: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata("/proc/self/exe") else {
+        return false;
+    };
+    let uid = nix::unistd::getuid().as_raw();
+    let sudo_uid = std::env::var("SUDO_UID")
+        .ok()
+        .and_then(|u| u.parse::<u32>().ok());
+    let owner_ok = meta.uid() == 0 || meta.uid() == uid || Some(meta.uid()) == sudo_uid;
+    owner_ok && meta.mode() & 0o022 == 0 && binary_id(meta.len(), meta.mtime()) == id
+}
+
+/// Runs the agent: `flock --flock-agent [ID]`. With an ID, a binary that is not the one named
+/// says `FLOCK-AGENT-MISMATCH` and exits 3, so the controller uploads the right one.
+pub fn main(args: &[std::ffi::OsString]) -> i32 {
+    if let Some(id) = args.first().and_then(|a| a.to_str()) {
+        if !is_expected_binary(id) {
+            println!("FLOCK-AGENT-MISMATCH");
+            return 3;
+        }
+    }
+    serve()
+}
+
+/// Serves requests on stdin/stdout until stdin closes. Returns the process exit code.
+pub fn serve() -> i32 {
+    let stdin = std::io::stdin();
+    let stdout = std::io::stdout();
+    let mut input = stdin.lock();
+    let mut output = std::io::BufWriter::new(stdout.lock());
+    if output
+        .write_all(proto::HELLO)
+        .and_then(|_| output.flush())
+        .is_err()
+    {
+        return 1;
+    }
+    loop {
+        let frame = match read_frame(&mut input) {
+            Ok(Some(f)) => f,
+            Ok(None) => return 0,
+            Err(_) => return 1,
+        };
+        let reply = handle(frame);
+        if output
+            .write_all(&reply)
+            .and_then(|_| output.flush())
+            .is_err()
+        {
+            return 1;
+        }
+    }
+}
+
+fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
+    let mut len = [0u8; 4];
+    if !ops::read_exact_or_eof(input, &mut len)? {
+        return Ok(None);
+    }
+    let len = u32::from_le_bytes(len) as usize;
+    if len > proto::MAX_FRAME {
+        return Err(std::io::Error::other("frame too large"));
+    }
+    let mut body = vec![0u8; len];
+    input.read_exact(&mut body)?;
+    proto::decode_body(&body)
+        .map(Some)
+        .map_err(std::io::Error::other)
+}
+
+/// Handles one request frame; returns the encoded response frame.
+pub fn handle(mut frame: Frame) -> Vec<u8> {
+    let req: Request = match frame.parse() {
+        Ok(r) => r,
+        Err(msg) => return proto::encode(&Response::Error { msg }, &[]),
+    };
+    match req {
+        Request::Exec { script } => {
+            let stdin = (!frame.blobs.is_empty()).then(|| frame.take_blob(0));
+            let (rc, out, err) = ops::exec(&script, stdin.as_deref());
+            proto::encode(&Response::Exec { rc }, &[&out, &err])
+        }
+        Request::Probe { paths } => {
+            let mut blobs = Vec::new();
+            let found = ops::probe(&paths, &mut blobs);
+            let refs: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+            proto::encode(&Response::Probe { found }, &refs)
+        }
+        Request::Write {
+            path,
+            owner,
+            group,
+            mode,
+            new_mode,
+        } => {
+            let attrs = ops::WriteAttrs {
+                owner: owner.as_deref(),
+                group: group.as_deref(),
+                mode,
+                new_mode,
+            };
+            let (rc, error) = match ops::write_atomic(&path, &frame.take_blob(0), &attrs) {
+                Ok(()) => (0, String::new()),
+                Err(e) => (1, e),
+            };
+            proto::encode(&Response::Write { rc, error }, &[])
+        }
+        Request::Facts => {
+            let text = facts::collect();
+            proto::encode(&Response::Facts, &[text.as_bytes()])
+        }
+    }
+}
