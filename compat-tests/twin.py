@@ -28,6 +28,29 @@ The corpus copy gets the keys the README creates by hand (`flock init`: keys/sys
 `dd`: keys/authkey, keys/munge.key), generated once and copied to both runs so both hosts get
 identical bytes.
 
+Printed output is compared too, line by line, per task and per host (`ok: [h]`, `changed: [h]`,
+`failed: [h] => {...}` with its `stderr:`/`stdout:`/`msg:` lines, `skipping: [h]`, item lines,
+`fatal:` lines, `h: importing f`), per banner (PLAY, GATHERING FACTS, TASK, NOTIFIED, PLAY RECAP), the
+run-level lines (`FATAL: all hosts have already failed`, the retry hint) and the recap lines.
+Normalizations (NORMALIZE below; everything else must be byte-equal):
+  * each tool's copy of the corpus (its absolute path) -> `<corpus>`, and a lab's name -> `<lab>`
+    (two labs, two temp copies: these must differ);
+  * `"delta"`, `"start"`, `"end"` values in result JSON (timestamps and durations);
+  * Ansible 1.2's remote temp dirs `/root/.ansible/tmp/ansible-<time>-<random>/` -> `<tmp>/`;
+  * the retry file's path in `to retry, use: --limit @PATH` -> `<retry>` (1.2 wrote it under
+    /var/tmp/ansible, flock beside the playbook; docs/compat.md);
+  * the order of hosts within a task: 1.2's forked workers print in completion order, flock in
+    inventory order; lines are grouped per host, and the order within one host is compared;
+  * two results 1.2's workers printed on one line (the newline written later) are split again and
+    the displaced blank line dropped.
+Classified printed blocks (the `pcls` column, each listed, not in `pdiff`): a host's result block of
+a task where 1.2's module could not import its Python library in the lab (IMPORT_FAIL, see above:
+flock's module really ran, so its message differs); and a failed `raw` result whose status line is
+equal but whose stdout 1.2 captured through `ssh -tt` (a terminal: apt's progress lines, stderr
+merged into stdout; TTY_PROGRESS), documented in docs/compat.md; and a `fatal: [h] => {...}` line
+1.2 printed twice in a row where flock prints it once (runner/__init__.py calls on_unreachable
+again for a result that already reported it), documented in docs/compat.md.
+
 Usage: compat-tests/twin.py [--flavor debian|el] [--playbooks a,b,...] [--flock PATH] [--out DIR]
                             [--json FILE] [--lab-prefix P] [--subnet CIDR|auto] [--tags T,...]
 The table's last column is Ansible 1.2's wall time over flock's (>1: flock is faster).
@@ -37,6 +60,7 @@ Exit code 0 when no playbook differs.
 """
 
 import argparse
+import difflib
 import json
 import os
 import re
@@ -203,6 +227,137 @@ def parse_log(text):
     return tasks, statuses, recap
 
 
+BANNER_RE = re.compile(r"^(PLAY \[.*\]|GATHERING FACTS|TASK: \[.*\]|NOTIFIED: \[.*\]|PLAY RECAP|TASK \[.*\]|"
+                       r"RUNNING HANDLER \[.*\]) \*+ ?$")
+BLOCK_START_RE = re.compile(r"^(failed|fatal): \[([^\]]+)\]")
+LINE_HOST_RE = re.compile(r"^(?:(?:ok|changed|skipping): \[([^\]]+)\]|(\S+): (?:importing |not importing file: )|"
+                          r"(\S+)\s+: ok=\d+)")
+RUN_LINE_RE = re.compile(r"^(FATAL: |skipping: no hosts matched|ERROR: |\[WARNING\]|\s*to retry, use: )")
+TTY_PROGRESS = re.compile(r"^(Reading package lists|Building dependency tree|Reading state information)\.\.\. \d+%",
+                          re.M)
+
+
+def normalize(text, corpus, lab):
+    """The normalizations listed in the docstring (NORMALIZE), applied to a whole log."""
+    text = text.replace(corpus, "<corpus>").replace(lab, "<lab>")
+    text = re.sub(r'"(delta|start|end)": "[^"]*"', r'"\1": "<time>"', text)
+    text = re.sub(r"/root/\.ansible/tmp/ansible-[0-9.]+-[0-9]+/", "<tmp>/", text)
+    return re.sub(r"(to retry, use: --limit @)\S+", r"\1<retry>", text)
+
+
+def split_merged(text):
+    """Splits lines holding two results (1.2's workers) and drops the displaced blank lines."""
+    out, owed = [], 0
+    for line in text.splitlines():
+        if owed and line == "":
+            owed -= 1
+            continue
+        parts = STATUS_SPLIT_RE.split(line)
+        owed += len(parts) - 1
+        out.extend(parts)
+    return out
+
+
+def printed_sections(text):
+    """[(banner, {host or "": [lines]})]: each banner's lines grouped per host ("" = run-level)."""
+    sections = [("", {})]
+    current = None
+
+    def drop_trailing_blank():
+        blocks = sections[-1][1]
+        key = current if current is not None else ""
+        if blocks.get(key) and blocks[key][-1] == "":
+            blocks[key].pop()
+
+    for line in split_merged(text):
+        blocks = sections[-1][1]
+        if BANNER_RE.match(line):
+            drop_trailing_blank()
+            sections.append((line, {}))
+            current = None
+            continue
+        if RUN_LINE_RE.match(line):
+            if line.startswith("FATAL: "):
+                drop_trailing_blank()
+            current = None
+            blocks.setdefault("", []).append(line)
+            continue
+        m = BLOCK_START_RE.match(line)
+        if m:
+            current = m.group(2)
+            blocks.setdefault(current, []).append(line)
+            continue
+        m = LINE_HOST_RE.match(line)
+        if m:
+            current = None
+            blocks.setdefault(m.group(1) or m.group(2) or m.group(3), []).append(line)
+            continue
+        if current is not None:
+            blocks[current].append(line)
+        elif line:
+            blocks.setdefault("", []).append(line)
+    for _banner, blocks in sections:
+        for lines in blocks.values():
+            while lines and lines[-1] == "":
+                lines.pop()
+    return sections
+
+
+def differing(a, b):
+    """Lines of a and b not matched by difflib (a replaced run counts its longer side)."""
+    n = 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op != "equal":
+            n += max(i2 - i1, j2 - j1)
+    return n
+
+
+def classify_block(a, b):
+    """Why a differing host block is not counted in `pdiff` (see the docstring), or None."""
+    text_a = "\n".join(a)
+    if IMPORT_FAIL.search(text_a):
+        return "lab (1.2's package module cannot import in the lab)"
+    once = [l for i, l in enumerate(a) if not (i and l == a[i - 1] and l.startswith("fatal: "))]
+    if once != a and once == b:
+        return "twice (1.2 printed a controller failure's dict twice; docs/compat.md)"
+    if (a and b and a[0] == b[0] and a[0].startswith("failed: ") and TTY_PROGRESS.search(text_a)
+            and not any(l.startswith("stderr: ") for l in a)):
+        return "tty (1.2 ran raw under ssh -tt; docs/compat.md)"
+    return None
+
+
+def compare_printed(a_text, b_text):
+    """(lines compared, differing lines, classified lines, [difference texts], [classified texts])."""
+    sa, sb = printed_sections(a_text), printed_sections(b_text)
+    compared = diff = classified = 0
+    diffs, classes = [], []
+    for i in range(max(len(sa), len(sb))):
+        ha, ba = sa[i] if i < len(sa) else ("<none>", {})
+        hb, bb = sb[i] if i < len(sb) else ("<none>", {})
+        title = ha.rstrip(" *") or "(before the first banner)"
+        if i > 0:
+            compared += 1
+            if ha != hb:
+                diff += 1
+                diffs.append("banner #%d: 1.2 %r | flock %r" % (i, ha, hb))
+        for host in sorted(set(ba) | set(bb)):
+            la, lb = ba.get(host, []), bb.get(host, [])
+            compared += max(len(la), len(lb))
+            n = differing(la, lb)
+            if not n:
+                continue
+            why = classify_block(la, lb)
+            text = "%s / %s: %d line(s)\n%s" % (title, host or "(run)", n, "\n".join(
+                "      " + l for l in difflib.unified_diff(la, lb, "1.2", "flock", n=0, lineterm="")))
+            if why:
+                classified += n
+                classes.append("%s: %s" % (why, text))
+            else:
+                diff += n
+                diffs.append(text)
+    return compared, diff, classified, diffs, classes
+
+
 def use_lab_addresses(flock, lab, hosts_file):
     """The lab inventory's addresses in the corpus inventory (for a lab not on 10.1.1.0/24)."""
     inv = sh([flock, "lab", "inventory", "--name", lab]).stdout
@@ -261,7 +416,8 @@ def run_tool(tool, args, workdir):
             with open(os.path.join(args.out, "%s-%s-%s.log" % (args.flavor, name, tool)), "w") as f:
                 f.write(log)
             state = {h: host_state(flock, lab, h) for h in hosts}
-            results[name] = {"log": log, "rc": proc.returncode, "time": elapsed, "state": state}
+            results[name] = {"log": log, "rc": proc.returncode, "time": elapsed, "state": state,
+                             "printed": normalize(log, corpus, lab)}
     finally:
         sh([flock, "lab", "down", "--name", lab])
     return results
@@ -327,23 +483,30 @@ def main():
     ref = run_tool("ansible12", args, workdir)
     ours = run_tool("flock", args, workdir)
     rows, failed = [], False
-    print("%-18s %-7s %6s %6s %6s %5s %9s %9s %7s" % ("playbook", "flavor", "tasks", "tdiff", "fdiff", "lab",
-                                                      "1.2 s", "flock s", "1.2/fl"))
+    print("%-18s %-7s %6s %6s %6s %5s %6s %6s %5s %9s %9s %7s" % (
+        "playbook", "flavor", "tasks", "tdiff", "fdiff", "lab", "plines", "pdiff", "pcls", "1.2 s", "flock s",
+        "1.2/fl"))
     import_fail = False
     for name, _ in args.sequence:
         import_fail |= bool(IMPORT_FAIL.search(ref[name]["log"]))
         n, tdiff, fdiff, lab = compare(name, ref[name], ours[name], import_fail)
+        plines, pdiff, plab, ptexts, pclassed = compare_printed(ref[name]["printed"], ours[name]["printed"])
         ratio = ref[name]["time"] / max(ours[name]["time"], 1e-3)
         rows.append({"playbook": name, "flavor": args.flavor, "tasks": n, "task_diffs": tdiff,
-                     "file_diffs": fdiff, "lab_only": lab, "a12_s": ref[name]["time"],
-                     "flock_s": ours[name]["time"]})
-        failed |= bool(tdiff or fdiff)
-        print("%-18s %-7s %6d %6d %6d %5d %9.2f %9.2f %6.1fx" % (name, args.flavor, n, len(tdiff), len(fdiff),
-                                                               len(lab), ref[name]["time"], ours[name]["time"],
-                                                               ratio))
+                     "file_diffs": fdiff, "lab_only": lab, "printed_lines": plines, "printed_diff": pdiff,
+                     "printed_classified_lines": plab, "printed_diffs": ptexts, "printed_classified": pclassed,
+                     "a12_s": ref[name]["time"], "flock_s": ours[name]["time"]})
+        failed |= bool(tdiff or fdiff or pdiff)
+        print("%-18s %-7s %6d %6d %6d %5d %6d %6d %5d %9.2f %9.2f %6.1fx" % (
+            name, args.flavor, n, len(tdiff), len(fdiff), len(lab), plines, pdiff, plab, ref[name]["time"],
+            ours[name]["time"], ratio))
     for r in rows:
         for d in r["task_diffs"] + r["file_diffs"] + r["lab_only"]:
             print("  [%s] %s" % (r["playbook"], d))
+        for d in r["printed_diffs"]:
+            print("  [%s] printed: %s" % (r["playbook"], d))
+        for d in r["printed_classified"]:
+            print("  [%s] printed, classified %s" % (r["playbook"], d))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

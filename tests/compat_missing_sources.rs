@@ -2,6 +2,9 @@
 //! controller-side source, as Ansible 1.2 reports it (checked against /opt/ansible12).
 //! `copy`: a failure naming the absolute path 1.2 looked at (`utils.path_dwim`);
 //! `template`: "unable to read <path>", a controller error, so the host counts as unreachable.
+//! Printed as 1.2 printed them (twin.py's printed-line comparison): a failure's JSON has no
+//! `changed: false` and no `src`; the controller error is the repr of 1.2's result dict; the retry
+//! hint comes right after the `PLAY RECAP` banner, indented, then a blank line.
 
 use std::fs;
 use std::path::Path;
@@ -36,7 +39,16 @@ fn copy_missing_src_names_the_absolute_path_and_fails() {
         )),
         "{out}"
     );
+    assert!(
+        out.contains("\nfailed: [h1] => {\"failed\": true}\nmsg: "),
+        "{out}"
+    );
     assert!(out.contains("unreachable=0    failed=1"), "{out}");
+    let recap = format!(
+        "\nPLAY RECAP {} \n           to retry, use: --limit @./p.retry\n\nh1 ",
+        "*".repeat(68)
+    );
+    assert!(out.contains(&recap), "{out}");
 }
 
 #[test]
@@ -52,7 +64,7 @@ fn template_missing_src_is_unable_to_read_and_unreachable() {
     );
     assert!(
         out.contains(&format!(
-            "fatal: [h1] => unable to read {}/nope.j2\n",
+            "fatal: [h1] => {{'msg': 'unable to read {}/nope.j2', 'failed': True}}\n",
             d.display()
         )),
         "{out}"

@@ -1,12 +1,14 @@
 //! The twin-lab comparison (`compat-tests/twin.py`, issue 9) as a CI guard: the original playbooks
 //! that show no difference between real Ansible 1.2 and flock (zero differing tasks, zero
-//! differing end-state files; the table in `docs/compat.md`, "Twin-lab comparison") must stay so.
+//! differing end-state files, zero differing printed lines; the table in `docs/compat.md`,
+//! "Twin-lab comparison") must stay so.
 //!
 //! twin.py brings up two 3-host labs (`PREFIX-a12`, `PREFIX-fl`, on a free subnet here so the test
 //! runs beside other labs), runs the README's sequence with each tool, compares and exits 0 only
-//! when nothing differs; its table and every difference are printed on failure, the logs are kept
-//! in the temp dir while it runs. Skipped, loudly, without root, python3, Ansible 1.2
-//! (/opt/ansible12), pyenv's Python 2.7.18 or the corpus.
+//! when nothing differs; its table and every difference are printed on failure. Each run's full
+//! output (`FLAVOR-PLAYBOOK-TOOL.log`) is kept as an artifact under
+//! `$CARGO_TARGET_TMPDIR/compat-twin/FLAVOR[-TAGS]/`. Skipped, loudly, without root, python3,
+//! Ansible 1.2 (/opt/ansible12), pyenv's Python 2.7.18 or the corpus.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -58,7 +60,12 @@ fn unsafe_uid() -> u32 {
 
 /// One run of twin.py: (exit code 0, its output).
 fn run_twin(flavor: &str, playbooks: &str, tags: Option<&str>) -> (bool, String) {
-    let out = tempfile::tempdir().expect("tempdir");
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("compat-twin")
+        .join(match tags {
+            Some(t) => format!("{flavor}-{t}"),
+            None => flavor.to_string(),
+        });
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/compat-tests/twin.py");
     let prefix = format!("tw{}{}", std::process::id() % 100_000, &flavor[..1]);
     let mut cmd = Command::new("python3");
@@ -79,7 +86,7 @@ fn run_twin(flavor: &str, playbooks: &str, tags: Option<&str>) -> (bool, String)
         ])
         .args(tags.map(|t| ["--tags", t]).into_iter().flatten())
         .arg("--out")
-        .arg(out.path())
+        .arg(&out)
         .env("FLOCK_CORPUS", corpus().expect("corpus"));
     let o = cmd.output().expect("python3 compat-tests/twin.py");
     let text = format!(
@@ -128,7 +135,12 @@ fn twin(flavor: &str, playbooks: &str, tags: Option<&str>) {
                 "no task compared: {row}"
             );
         }
-        assert_eq!((cols[3], cols[4]), ("0", "0"), "{row}");
+        // tdiff, fdiff, and pdiff (differing printed lines) are all zero.
+        assert_eq!((cols[3], cols[4], cols[7]), ("0", "0", "0"), "{row}");
+        assert!(
+            cols[6].parse::<u32>().unwrap_or(0) > 0,
+            "no printed line compared: {row}"
+        );
     }
 }
 

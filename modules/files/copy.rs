@@ -113,7 +113,8 @@ impl Module for Copy {
                 .map(|n| n.to_string_lossy().into_owned())
         });
         let mut res = put_content(ctx, args, &dest, basename.as_deref(), &data, new_mode).await?;
-        if let Some((_, full)) = src_label {
+        if let Some((_, full)) = src_label.filter(|_| !res.failed) {
+            // 1.2's failures (fail_json) name no `src`.
             res.data.insert("src".into(), full.into());
         }
         Ok(res)

@@ -197,8 +197,9 @@ impl Module for File {
             "link" => {
                 let src = src.clone().unwrap_or_default();
                 if !found.src_exists && !force {
+                    // 1.2's fail_json(path=, src=) adds the path's info (add_path_info).
                     let mut r = ModuleResult::failed("src file does not exist");
-                    r.data.insert("path".into(), path.clone().into());
+                    add_path_info(&mut r, "path", &path, found.info.as_ref());
                     r.data.insert("src".into(), src.into());
                     return Ok(r);
                 }

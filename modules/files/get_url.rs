@@ -127,7 +127,7 @@ impl Module for GetUrl {
                echo SAME; flock_probe \"$dest\" sha; exit 0; fi; \
              d=$(dirname -- \"$dest\"); [ -d \"$d\" ] || {{ echo NODIR; exit 0; }}; \
              t=$(mktemp \"$d/.flock.XXXXXX\") || exit 1; trap 'rm -f \"$t\"' EXIT; \
-             if command -v curl >/dev/null 2>&1; then code=$({curl} {u}) || {{ echo \"FETCH:$code\"; exit 0; }}; \
+             if command -v curl >/dev/null 2>&1; then code=$({curl} {u}) || {{ echo \"FETCH:$?\"; exit 0; }}; \
              elif command -v wget >/dev/null 2>&1; then {wget} {u} && code=200 || {{ echo FETCH:wget; exit 0; }}; \
              else echo NOTOOL; exit 0; fi; \
              [ \"$code\" = 200 ] || {{ echo \"STATUS:$code\"; exit 0; }}; \
@@ -195,11 +195,13 @@ impl Module for GetUrl {
             return Ok(r);
         }
         if let Some(e) = field("FETCH:") {
-            return Ok(fail(format!(
-                "Request failed: {} {}",
-                e,
-                out.stderr_str().trim()
-            )));
+            // 1.2: urllib2.URLError -> fail_json(msg="Request failed: <urlopen error ...>",
+            // status_code=-1), no url/dest keys.
+            let reason = urlopen_reason(&e, out.stderr_str().trim());
+            return Ok(
+                ModuleResult::failed(format!("Request failed: <urlopen error {reason}>"))
+                    .with("status_code", -1),
+            );
         }
         if let Some(got) = field("BADSUM:") {
             return Ok(fail(format!(
@@ -265,6 +267,18 @@ fn hex_of(want: &Option<(String, String)>) -> String {
 /// chown/chgrp/chmod of the temporary file `"$t"` for the asked attributes.
 fn temp_attrs(args: &ModuleArgs) -> String {
     set_attrs_script("\"$t\"", &attrs_from_args(args), "")
+}
+
+/// The reason Python 2's urllib2 gave for a failure curl reports with exit code `rc` (what 1.2's
+/// get_url printed). curl exits 6 both for an unknown name and for an unreachable DNS server;
+/// flock prints the latter's text (`EAI_AGAIN`, what 1.2 said on a host without DNS).
+fn urlopen_reason(rc: &str, stderr: &str) -> String {
+    match rc {
+        "6" => "[Errno -3] Temporary failure in name resolution".into(),
+        "7" => "[Errno 111] Connection refused".into(),
+        "28" => "timed out".into(),
+        _ => stderr.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -73,8 +73,11 @@ impl Module for Template {
             ctx.new_file_mode(),
         )
         .await?;
-        res.data
-            .insert("src".into(), path.display().to_string().into());
+        if !res.failed {
+            // 1.2's failures (fail_json) name no `src`.
+            res.data
+                .insert("src".into(), path.display().to_string().into());
+        }
         Ok(res)
     }
 }

@@ -138,25 +138,28 @@ impl Runner {
         Ok(())
     }
 
-    /// Prints the recap (playbooks) and returns Ansible's exit code.
-    pub fn finish(&mut self) -> u8 {
-        if !self.adhoc {
-            self.output.emit(&Event::Recap {
-                stats: self.states.stats().clone(),
-            });
-        }
-        if self.states.any_unreachable() {
+    /// Prints the recap (playbooks) and returns Ansible's exit code. `write_retry` is called with
+    /// the failed hosts when the run failed; the path it returns is named in the recap.
+    pub fn finish(&mut self, write_retry: impl FnOnce(&[String]) -> Option<String>) -> u8 {
+        let code = if self.states.any_unreachable() {
             4
         } else if self.states.any_failed() {
             2
         } else {
             0
+        };
+        let retry = if code != 0 {
+            write_retry(&self.states.failed_hosts())
+        } else {
+            None
+        };
+        if !self.adhoc {
+            self.output.emit(&Event::Recap {
+                stats: self.states.stats().clone(),
+                retry,
+            });
         }
-    }
-
-    /// Hosts that failed, for the `.retry` file.
-    pub fn failed_hosts(&self) -> Vec<String> {
-        self.states.failed_hosts()
+        code
     }
 
     async fn run_play(&mut self, play: &Play) -> Result<PlayEnd, RunError> {
@@ -540,7 +543,9 @@ impl Runner {
         } in &outcome.lines
         {
             let mut shown = result.clone();
-            shown.retain(|k, _| !k.starts_with("_flock") || k == "_flock_show");
+            shown.retain(|k, _| {
+                !k.starts_with("_flock") || k == "_flock_show" || k == crate::output::REPR_KEY
+            });
             if self.adhoc {
                 self.print_adhoc(host, &task.module, *status, result);
             } else {

@@ -47,11 +47,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             for book in &books {
                 runner.run_playbook(book).await?;
             }
-            let code = runner.finish();
-            if code != 0 {
-                write_retry(&paths, &runner.failed_hosts());
-            }
-            Ok(code)
+            Ok(runner.finish(|hosts| write_retry(&paths, hosts)))
         }
         RunKind::Adhoc {
             pattern,
@@ -79,7 +75,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             runner.adhoc = true;
             runner.prepare(&book)?;
             runner.run_playbook(&book).await?;
-            Ok(runner.finish())
+            Ok(runner.finish(|_| None))
         }
     }
 }
@@ -121,9 +117,9 @@ fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
 }
 
 /// Writes the failed hosts to `<playbook>.retry` beside the playbook (usable with `-l @file`),
-/// falling back to the current directory.
-fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) {
-    let Some(first) = paths.first() else { return };
+/// falling back to the current directory; returns its path (named in the recap).
+fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) -> Option<String> {
+    let first = paths.first()?;
     let stem = first
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -134,9 +130,9 @@ fn write_retry(paths: &[std::path::PathBuf], hosts: &[String]) {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let path = dir.join(format!("{stem}.retry"));
-    if std::fs::write(&path, &body).is_ok() {
-        println!("\nto retry, use: --limit @{}", path.display());
-    }
+    std::fs::write(&path, &body)
+        .ok()
+        .map(|()| path.display().to_string())
 }
 
 /// Builds the runtime and runs the request.

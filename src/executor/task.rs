@@ -11,7 +11,7 @@ use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy}
 use crate::modules::{
     self, args::parse_kv, ModuleArgs, ModuleContext, ModuleError, Remote, TemplateRenderer,
 };
-use crate::output::Status;
+use crate::output::{Status, REPR_KEY};
 use crate::playbook::{ConditionKind, LoopKind, Play, Task};
 use crate::template::{Dialect, HostVarsLookup, Templar, TemplateContext};
 use crate::value::{Map, Value};
@@ -722,6 +722,12 @@ impl<'r> TaskRunner<'r> {
             Err(ModuleError::Connection(e)) => ItemResult::msg(Status::Unreachable, e.to_string()),
             Err(ModuleError::Controller(msg)) => {
                 let mut r = self.controller_failure(msg);
+                if r.status == Status::Unreachable {
+                    // 1.2's action plugin returned `dict(failed=True, msg=...)` with
+                    // comm_ok=False: the callback printed the dict's repr.
+                    r.result.insert("failed".into(), Value::Bool(true));
+                    r.result.insert(REPR_KEY.into(), Value::Bool(true));
+                }
                 r.warnings = warnings;
                 r
             }

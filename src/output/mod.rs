@@ -75,9 +75,16 @@ pub enum Event {
     Warning(String),
     /// Every host failed: the run stops.
     AllHostsFailed,
-    /// The recap at the end.
-    Recap { stats: BTreeMap<String, HostStats> },
+    /// The recap at the end, with the `.retry` file written for the failed hosts (if any).
+    Recap {
+        stats: BTreeMap<String, HostStats>,
+        retry: Option<String>,
+    },
 }
+
+/// A result key (never printed) asking for an unreachable result to be printed as 1.2 printed a
+/// controller-side failure dict: `fatal: [h] => {'msg': '...', 'failed': True}`.
+pub const REPR_KEY: &str = "_flock_repr";
 
 /// Renders events as text on a writer (stdout by default).
 pub struct Output {
@@ -142,7 +149,7 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
             status,
             item,
             result,
-        } => host_line(host, *status, item.as_deref(), result, verbosity),
+        } => host_line(host, *status, item.as_deref(), result, verbosity, dialect),
         Event::Import {
             host,
             path,
@@ -157,9 +164,15 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
         Event::AllHostsFailed => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
-        Event::Recap { stats } => match dialect {
-            Dialect::Legacy12 => format!("{}\n", recap(stats)),
-            Dialect::Modern => format!("{}\n", recap_modern(stats)),
+        Event::Recap { stats, retry } => match dialect {
+            Dialect::Legacy12 => format!("{}\n", recap(stats, retry.as_deref())),
+            Dialect::Modern => {
+                let hint = retry
+                    .as_deref()
+                    .map(|p| format!("\nto retry, use: --limit @{p}\n"))
+                    .unwrap_or_default();
+                format!("{}\n{hint}", recap_modern(stats))
+            }
         },
     }
 }
@@ -170,6 +183,7 @@ fn host_line(
     item: Option<&str>,
     result: &Map,
     verbosity: u8,
+    dialect: Dialect,
 ) -> String {
     let item_part = item.map(|i| format!(" => (item={i})")).unwrap_or_default();
     let always = is_debug(result);
@@ -190,6 +204,10 @@ fn host_line(
         }
         Status::Skipped => format!("skipping: [{host}]{item_part}\n"),
         Status::Failed | Status::Ignored => {
+            if dialect == Dialect::Legacy12 && shown.get("changed") == Some(&Value::Bool(false)) {
+                // 1.2's fail_json and action-plugin failures carry no `changed` key.
+                shown.shift_remove("changed");
+            }
             failed_lines(host, &item_part, shown, status == Status::Ignored)
         }
         Status::Unreachable => {
@@ -197,7 +215,14 @@ fn host_line(
                 .get("msg")
                 .and_then(Value::as_str)
                 .unwrap_or("unreachable");
-            format!("fatal: [{host}] => {msg}\n")
+            if result.get(REPR_KEY) == Some(&Value::Bool(true)) {
+                // CPython 2.7's dict order for {failed, msg}; 1.2 printed this line twice
+                // (docs/compat.md), flock once.
+                let repr = crate::template::python_repr(&Value::String(msg.to_string()));
+                format!("fatal: [{host}]{item_part} => {{'msg': {repr}, 'failed': True}}\n")
+            } else {
+                format!("fatal: [{host}] => {msg}\n")
+            }
         }
     }
 }
@@ -302,8 +327,12 @@ fn is_debug(result: &Map) -> bool {
             .unwrap_or(false)
 }
 
-fn recap(stats: &BTreeMap<String, HostStats>) -> String {
+/// 1.2's recap: the banner, the retry hint (indented, then a blank line), the host lines.
+fn recap(stats: &BTreeMap<String, HostStats>, retry: Option<&str>) -> String {
     let mut s = banner("PLAY RECAP");
+    if let Some(path) = retry {
+        s.push_str(&format!("           to retry, use: --limit @{path}\n\n"));
+    }
     for (host, st) in stats {
         s.push_str(&format!(
             "{:<26} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4}\n",
@@ -347,6 +376,52 @@ mod tests {
         assert_eq!(b, format!("\nPLAY [all] {} \n", "*".repeat(68)));
     }
 
+    fn result(pairs: serde_json::Value) -> Map {
+        match pairs {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn legacy_failures_print_no_changed_false() {
+        let line = |changed: bool, dialect| {
+            let r = result(serde_json::json!({"changed": changed, "failed": true, "msg": "m"}));
+            host_line("h", Status::Failed, None, &r, 0, dialect)
+        };
+        assert_eq!(
+            line(false, Dialect::Legacy12),
+            "failed: [h] => {\"failed\": true}\nmsg: m\n"
+        );
+        assert_eq!(
+            line(true, Dialect::Legacy12),
+            "failed: [h] => {\"changed\": true, \"failed\": true}\nmsg: m\n"
+        );
+        assert!(line(false, Dialect::Modern).contains("\"changed\": false"));
+    }
+
+    #[test]
+    fn controller_failure_prints_the_dict_repr() {
+        let r = result(
+            serde_json::json!({"failed": true, "msg": "unable to read /a'b.j2", REPR_KEY: true}),
+        );
+        assert_eq!(
+            host_line("h", Status::Unreachable, None, &r, 0, Dialect::Legacy12),
+            "fatal: [h] => {'msg': \"unable to read /a'b.j2\", 'failed': True}\n"
+        );
+    }
+
+    #[test]
+    fn legacy_retry_hint_follows_the_banner() {
+        let mut stats = BTreeMap::new();
+        stats.insert("h".to_string(), HostStats::default());
+        let text = recap(&stats, Some("./p.retry"));
+        assert!(text.starts_with(&format!(
+            "{}           to retry, use: --limit @./p.retry\n\nh ",
+            banner("PLAY RECAP")
+        )));
+    }
+
     #[test]
     fn recap_matches_ansible_12_layout() {
         let mut stats = BTreeMap::new();
@@ -358,7 +433,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        let text = recap(&stats);
+        let text = recap(&stats, None);
         assert!(text.contains(
             "core-01                    : ok=3    changed=1    unreachable=0    failed=0   \n"
         ));
