@@ -47,6 +47,10 @@ pub struct PathStat {
     pub sha1: Option<String>,
     /// Index of this file's content among the response's blobs, when asked for.
     pub content_blob: Option<usize>,
+    /// The kind after following symlinks (`None`: a dangling link), as `test -d`/`-f`/`-e` see it.
+    pub follow_kind: Option<String>,
+    /// Device and inode after following symlinks, as `test A -ef B` compares them.
+    pub follow_id: Option<(u64, u64)>,
 }
 
 /// A request from the controller.
