@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use flock::agent::facts::{collect, FACTS_ARG};
-use flock::lab::TestLab;
+use flock::lab::{Flavor, TestLab};
 use flock::modules::system::setup::{facts_from_output, SCRIPT};
 use flock::value::{Map, Value};
 
@@ -98,21 +98,47 @@ fn native_facts_equal_the_script_on_this_machine() {
         .is_some_and(|m| !m.is_empty()));
 }
 
-#[test]
-fn native_facts_equal_the_script_on_a_lab_host() {
-    let lab = TestLab::new(1);
+/// Compares the script's and the native facts on a lab host of `flavor`, as root and as
+/// `nobody` (files it cannot read, mounts it cannot stat).
+fn compare_on_lab_host(flavor: Flavor) {
+    let lab = TestLab::with_flavor(1, flavor);
     let host = lab.hosts()[0].name.clone();
-    let on_host = |argv: &[&str]| {
-        let mut full = vec!["env", "LANG=C", "LC_ALL=C"];
-        full.extend_from_slice(argv);
-        run(&mut lab.command_on_host(&host, &full).expect("host command"))
-    };
-    let script = on_host(&["/bin/sh", "-c", SCRIPT]);
-    let native = on_host(&[env!("CARGO_BIN_EXE_flock"), FACTS_ARG]);
-    let facts = assert_same_facts(&script, &native);
-    assert_eq!(facts["ansible_hostname"], host.as_str());
-    assert_eq!(
-        facts["ansible_eth0"]["ipv4"]["address"],
-        lab.hosts()[0].address.to_string().as_str()
-    );
+    for (user, as_user) in [
+        ("root", &[][..]),
+        (
+            "nobody",
+            &[
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ][..],
+        ),
+    ] {
+        let on_host = |argv: &[&str]| {
+            let mut full = as_user.to_vec();
+            full.extend_from_slice(&["env", "LANG=C", "LC_ALL=C"]);
+            full.extend_from_slice(argv);
+            run(&mut lab.command_on_host(&host, &full).expect("host command"))
+        };
+        let script = on_host(&["/bin/sh", "-c", SCRIPT]);
+        let native = on_host(&[env!("CARGO_BIN_EXE_flock"), FACTS_ARG]);
+        let facts = assert_same_facts(&script, &native);
+        assert_eq!(facts["ansible_user_id"], user);
+        assert_eq!(facts["ansible_hostname"], host.as_str());
+        assert_eq!(
+            facts["ansible_eth0"]["ipv4"]["address"],
+            lab.hosts()[0].address.to_string().as_str()
+        );
+    }
+}
+
+#[test]
+fn native_facts_equal_the_script_on_a_debian_lab_host() {
+    compare_on_lab_host(Flavor::Debian);
+}
+
+#[test]
+fn native_facts_equal_the_script_on_an_el_lab_host() {
+    compare_on_lab_host(Flavor::El);
 }

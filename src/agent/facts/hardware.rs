@@ -167,9 +167,11 @@ pub(super) fn df(out: &mut Out) {
         }
     }
     let width = |i: usize| rows.iter().map(|r| r[i].len()).max().unwrap_or(0);
-    // GNU df pads the first column to at least 14 characters.
-    let widths: Vec<usize> = (0..5)
-        .map(|i| if i == 0 { width(i).max(14) } else { width(i) })
+    // GNU df's least column widths.
+    let widths: Vec<usize> = [14, 5, 5, 5, 4]
+        .iter()
+        .enumerate()
+        .map(|(i, least)| width(i).max(*least))
         .collect();
     for r in &rows {
         out.line(&format!(
