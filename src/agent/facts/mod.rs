@@ -4,9 +4,10 @@
 //! ([`crate::modules::system::setup::SCRIPT`]), which the controller parses with
 //! [`crate::modules::system::setup::facts_from_output`], but reads files, `/proc` and `/sys` and
 //! calls libc itself instead of spawning ~45 processes. Only what needs a program runs one, all
-//! started at once and waited for afterwards: `ip addr show`, the two `ip route get` lookups
-//! (they read the kernel's tables; nothing is sent), `lsb_release -a` and `systemd-detect-virt`
-//! (twice) when they are on `PATH`, and Python for its version when one is on `PATH`.
+//! started at once and waited for afterwards: one `ip -batch` for `ip addr show` and the two
+//! `ip route get` lookups (they read the kernel's tables; nothing is sent), `lsb_release -a` and
+//! `systemd-detect-virt` (twice) when they are on `PATH`, and Python for its version when one is
+//! on `PATH`.
 //!
 //! Each section reproduces the script's shell semantics, including its quirks (a `read -r` that
 //! meets end of file before a newline still sets its variable but fails, globs sort by bytes, a
@@ -53,12 +54,13 @@ pub fn collect() -> String {
     out.section("meminfo");
     out.cat("/proc/meminfo");
     hardware::net(&mut out);
+    let ip = programs::ip_outputs(progs.ip);
     out.section("ipaddr");
-    out.raw(&progs.ipaddr.wait());
+    out.raw(&ip.addr);
     out.section("route4");
-    out.raw(&progs.route4.wait());
+    out.raw(&ip.route4);
     out.section("route6");
-    out.raw(&progs.route6.wait());
+    out.raw(&ip.route6);
     system::date(&mut out);
     system::user(&mut out);
     system::env(&mut out);
