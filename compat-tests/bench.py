@@ -6,6 +6,7 @@ again for the idempotent second run; tools alternate A/B/C, A/B/C, ... for --rep
 run is timed (wall), and its controller CPU time and peak RSS are taken from wait4() on the process
 tree (RUSAGE of the command and its waited-for descendants). After every first run, host core-01's
 changes (`flock lab diff --content`) are recorded and compared across tools (Ansible's own temp dirs,
+flock's agent cache /root/.flock when it had to upload itself,
 and the rpm database ansible-core's fact gathering creates under /root/.rpmdb, excluded). Results: a table on stdout and JSON (--json).
 
 The playbook is roles/site.yml (fact gathering, 5 lineinfile, 5 template one of which iterates
@@ -29,7 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 VENV = "/opt/flock-bench"
-EXCLUDE = re.compile(r"^/root/\.ansible(/|$)|^/root/\.cache(/|$)|^/root/\.rpmdb(/|$)|__pycache__|\.pyc$")
+EXCLUDE = re.compile(r"^/root/\.flock(/|$)|^/root/\.ansible(/|$)|^/root/\.cache(/|$)|^/root/\.rpmdb(/|$)|__pycache__|\.pyc$")
 
 
 def ensure_venv():

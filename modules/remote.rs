@@ -4,7 +4,9 @@
 //! atomically: a temporary file in the destination directory, owner/group/mode set on it, fsync,
 //! then `mv` over the destination, so a failure part-way leaves the old file intact.
 
-use crate::connection::{shell_quote, Become, Connection, ConnectionError, ExecOutput};
+use crate::connection::{
+    shell_quote, Become, Connection, ConnectionError, ExecOutput, Frame, Request,
+};
 
 /// What `stat` tells about a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +51,23 @@ impl<'a> Remote<'a> {
     /// The inventory name of the host.
     pub fn host(&self) -> &str {
         self.conn.host()
+    }
+
+    /// Sends a typed request to the host's agent (with this task's privilege); `None` when no
+    /// agent serves the host, and the caller uses a script instead.
+    pub async fn agent_call(
+        &self,
+        req: &Request,
+        blobs: &[&[u8]],
+    ) -> Result<Option<Frame>, ConnectionError> {
+        self.conn
+            .agent_call(req, blobs, self.become_.as_ref())
+            .await
+    }
+
+    /// The error for an agent response of the wrong kind.
+    pub fn unexpected(&self, got: Result<crate::connection::Response, String>) -> ConnectionError {
+        self.conn.unexpected(got)
     }
 
     /// Runs a shell script (`/bin/sh -c`).

@@ -6,5 +6,11 @@ fn main() -> std::process::ExitCode {
     if args.get(1).is_some_and(|a| a == flock::agent::AGENT_ARG) {
         return std::process::ExitCode::from(flock::agent::main(&args[2..]) as u8);
     }
+    if args
+        .get(1)
+        .is_some_and(|a| a == flock::agent::facts::FACTS_ARG)
+    {
+        return flock::agent::facts::print();
+    }
     flock::cli::main()
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::connection::shell_quote;
+use crate::connection::{shell_quote, PathStat, ProbeSpec, Request, Response};
 use crate::modules::{FileAttrs, FileDiff, ModuleArgs, ModuleContext, ModuleError, ModuleResult};
 use crate::value::Value;
 
@@ -85,6 +85,127 @@ pub fn parse_probe(out: &str) -> Option<PathInfo> {
     Some(info)
 }
 
+/// One path as the agent's probe found it.
+#[derive(Clone, Debug, Default)]
+pub struct Probed {
+    /// What is at the path (not following a final symlink); `None` when nothing.
+    pub info: Option<PathInfo>,
+    /// A regular file's content, when asked for.
+    pub content: Option<Vec<u8>>,
+    /// The kind after following symlinks (`test -d`, `-f`, `-e`); `None` when it does not exist.
+    pub follow_kind: Option<String>,
+    /// Device and inode after following symlinks (`test A -ef B`).
+    pub follow_id: Option<(u64, u64)>,
+}
+
+/// Probes `paths` (path, with SHA-1, with content) in one round trip through the host's agent;
+/// `None` when no agent serves the host (callers then use their probe scripts).
+pub async fn agent_probe(
+    ctx: &ModuleContext<'_>,
+    paths: &[(&str, bool, bool)],
+) -> Result<Option<Vec<Probed>>, ModuleError> {
+    let req = Request::Probe {
+        paths: paths
+            .iter()
+            .map(|(p, sha1, content)| ProbeSpec {
+                path: (*p).to_string(),
+                sha1: *sha1,
+                content: *content,
+            })
+            .collect(),
+    };
+    let Some(mut frame) = ctx.remote.agent_call(&req, &[]).await? else {
+        return Ok(None);
+    };
+    let found = match frame.parse::<Response>() {
+        Ok(Response::Probe { found }) => found,
+        other => return Err(ctx.remote.unexpected(other).into()),
+    };
+    Ok(Some(
+        found
+            .into_iter()
+            .map(|st| match st {
+                None => Probed::default(),
+                Some(st) => Probed {
+                    content: st.content_blob.map(|i| frame.take_blob(i)),
+                    follow_kind: st.follow_kind.clone(),
+                    follow_id: st.follow_id,
+                    info: Some(path_info(st)),
+                },
+            })
+            .collect(),
+    ))
+}
+
+/// Writes `data` to `path` through the host's agent (atomically, like [`write_script`]; with
+/// `mkdir_parent` its directory is created first) and probes the result (with SHA-1 when
+/// `sha1`). `None` when the agent can't do it (no agent, or `backup`/`validate`, which need the
+/// shell): the caller runs its script. `Some(Err(msg))` when the write failed.
+pub async fn agent_write(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+    data: &[u8],
+    attrs: &FileAttrs,
+    opts: &WriteOptions,
+    mkdir_parent: bool,
+    sha1: bool,
+) -> Result<Option<Result<Option<PathInfo>, String>>, ModuleError> {
+    if opts.backup || opts.validate.is_some() {
+        return Ok(None);
+    }
+    let req = Request::Write {
+        path: path.to_string(),
+        owner: attrs.owner.clone(),
+        group: attrs.group.clone(),
+        mode: attrs.mode,
+        new_mode: opts.new_mode.unwrap_or(0o644),
+        mkdir_parent,
+        sha1,
+    };
+    let Some(frame) = ctx.remote.agent_call(&req, &[data]).await? else {
+        return Ok(None);
+    };
+    match frame.parse::<Response>() {
+        Ok(Response::Write { rc: 0, stat, .. }) => Ok(Some(Ok(stat.map(|s| path_info(*s))))),
+        Ok(Response::Write { error, .. }) => Ok(Some(Err(error))),
+        other => Err(ctx.remote.unexpected(other).into()),
+    }
+}
+
+/// The module-side view of an agent's [`PathStat`].
+fn path_info(st: PathStat) -> PathInfo {
+    PathInfo {
+        kind: st.kind,
+        mode: st.mode,
+        uid: st.uid,
+        gid: st.gid,
+        owner: st.owner,
+        group: st.group,
+        size: st.size,
+        link_target: st.link_target,
+        sha1: st.sha1,
+    }
+}
+
+/// The directory part of `path` as `dirname` prints it (`.` for a bare name).
+pub fn dirname(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    match trimmed.rfind('/') {
+        None => ".".into(),
+        Some(i) => {
+            let d = trimmed[..i].trim_end_matches('/');
+            if d.is_empty() {
+                "/".into()
+            } else {
+                d.to_string()
+            }
+        }
+    }
+}
+
 /// The marker between a probe and a file's content in [`probe_and_read`] output.
 const CONTENT_MARK: &[u8] = b"\n--FLOCK-CONTENT--\n";
 
@@ -93,6 +214,10 @@ pub async fn probe_and_read(
     ctx: &ModuleContext<'_>,
     path: &str,
 ) -> Result<(Option<PathInfo>, Option<Vec<u8>>), ModuleError> {
+    if let Some(mut found) = agent_probe(ctx, &[(path, true, true)]).await? {
+        let p = found.pop().unwrap_or_default();
+        return Ok((p.info, p.content));
+    }
     let q = shell_quote(path);
     let script = format!(
         "{PROBE_FN}flock_probe {q} sha; if [ -f {q} ]; then printf '\\n--FLOCK-CONTENT--\\n'; cat -- {q}; fi"
@@ -379,6 +504,20 @@ pub fn md5_hex(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dirname_like_the_tool() {
+        for (p, d) in [
+            ("a", "."),
+            ("/a", "/"),
+            ("/a/b/", "/a"),
+            ("a/b", "a"),
+            ("/", "/"),
+            ("//x//y", "//x"),
+        ] {
+            assert_eq!(dirname(p), d, "{p}");
+        }
+    }
 
     #[test]
     fn dwim_path_is_abspath_of_the_join() {

@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::common::{
-    add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
-    find_source, md5_hex, parse_backup, parse_probe, sha1_hex, write_script, WriteOptions,
-    PROBE_FN, VALIDATE_FAILED,
+    add_path_info, agent_probe, agent_write, apply_then_probe, attrs_differ, attrs_fix_script,
+    attrs_from_args, content_diff, dirname, find_source, md5_hex, parse_backup, parse_probe,
+    sha1_hex, write_script, PathInfo, Probed, WriteOptions, PROBE_FN, VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
 use crate::modules::args::value_text;
@@ -121,6 +121,87 @@ impl Module for Copy {
     }
 }
 
+/// What [`query_dest`] found.
+struct DestQuery {
+    /// The file to write: `dest`, or `dest/basename` when `dest` is a directory.
+    target: String,
+    /// What is there now (with its SHA-1).
+    info: Option<PathInfo>,
+    /// Its content, in `--diff` mode.
+    old: Option<Vec<u8>>,
+    /// The target's directory does not exist.
+    no_dir: bool,
+}
+
+/// One round trip: resolves a directory destination, probes the target (SHA-1, and content
+/// for `--diff`) and checks its parent directory.
+async fn query_dest(
+    ctx: &ModuleContext<'_>,
+    dest: &str,
+    basename: Option<&str>,
+) -> Result<DestQuery, ModuleError> {
+    let in_dir = basename.map(|b| format!("{}/{}", dest.trim_end_matches('/'), b));
+    let diff = ctx.diff_mode;
+    let dest_parent = dirname(dest);
+    let mut paths = vec![(dest, true, diff), (dest_parent.as_str(), false, false)];
+    let parent_in = in_dir.as_deref().map(dirname);
+    if let (Some(p), Some(parent)) = (in_dir.as_deref(), parent_in.as_deref()) {
+        paths.push((p, true, diff));
+        paths.push((parent, false, false));
+    }
+    if let Some(found) = agent_probe(ctx, &paths).await? {
+        let is_dir = |p: &Probed| p.follow_kind.as_deref() == Some("directory");
+        let (t, parent) = match in_dir {
+            Some(p) if is_dir(&found[0]) => (p, 2),
+            _ => (dest.to_string(), 0),
+        };
+        let hit = &found[parent];
+        return Ok(DestQuery {
+            target: t,
+            info: hit.info.clone(),
+            old: if diff { hit.content.clone() } else { None },
+            no_dir: !is_dir(&found[parent + 1]),
+        });
+    }
+    let q = shell_quote(dest);
+    let mut script = format!("{PROBE_FN}p={q}; ");
+    if let Some(b) = basename {
+        script.push_str(&format!(
+            "if [ -d \"$p\" ]; then p=\"$p\"/{}; echo DIR; fi; ",
+            shell_quote(b)
+        ));
+    }
+    script.push_str(
+        "flock_probe \"$p\" sha; [ -d \"$(dirname -- \"$p\")\" ] || echo NODIR; \
+         if [ -f \"$p\" ] && [ -n \"$FLOCK_DIFF\" ]; then printf '\\n--FLOCK-CONTENT--\\n'; cat -- \"$p\"; fi",
+    );
+    let flag = if diff {
+        "FLOCK_DIFF=1; "
+    } else {
+        "FLOCK_DIFF=; "
+    };
+    let out = ctx.remote.sh(&format!("{flag}{script}")).await?;
+    let mark = b"\n--FLOCK-CONTENT--\n";
+    let (head, old) = match out.stdout.windows(mark.len()).position(|w| w == mark) {
+        Some(p) => (
+            String::from_utf8_lossy(&out.stdout[..p]).into_owned(),
+            Some(out.stdout[p + mark.len()..].to_vec()),
+        ),
+        None => (out.stdout_str(), None),
+    };
+    let target = if head.lines().any(|l| l == "DIR") {
+        in_dir.unwrap_or_else(|| dest.to_string())
+    } else {
+        dest.to_string()
+    };
+    Ok(DestQuery {
+        target,
+        info: parse_probe(&head),
+        old,
+        no_dir: head.lines().any(|l| l == "NODIR"),
+    })
+}
+
 /// Writes `data` to `dest` (or `dest/basename` when `dest` is a directory and a basename is
 /// given) the way `copy` and `template` do: compare SHA-1s in one exec, then write atomically
 /// only when they differ (and `force` or the file is absent), then fix attributes. A new file
@@ -135,44 +216,17 @@ pub async fn put_content(
 ) -> Result<ModuleResult, ModuleError> {
     let attrs = attrs_from_args(args);
     let force = args.bool("force", true);
-    let q = shell_quote(dest);
-    // One exec: resolve a directory destination, probe it, and check the parent directory.
-    let mut script = format!("{PROBE_FN}p={q}; ");
-    let in_dir = basename.map(|b| format!("{}/{}", dest.trim_end_matches('/'), b));
-    if let Some(b) = basename {
-        script.push_str(&format!(
-            "if [ -d \"$p\" ]; then p=\"$p\"/{}; echo DIR; fi; ",
-            shell_quote(b)
-        ));
-    } else if dest.ends_with('/') {
+    if basename.is_none() && dest.ends_with('/') {
         return Ok(ModuleResult::failed(format!(
             "dest {dest} is a directory, and there is no source file name to put in it"
         )));
     }
-    script.push_str(
-        "flock_probe \"$p\" sha; [ -d \"$(dirname -- \"$p\")\" ] || echo NODIR; \
-         if [ -f \"$p\" ] && [ -n \"$FLOCK_DIFF\" ]; then printf '\\n--FLOCK-CONTENT--\\n'; cat -- \"$p\"; fi",
-    );
-    if ctx.diff_mode {
-        script = format!("FLOCK_DIFF=1; {script}");
-    } else {
-        script = format!("FLOCK_DIFF=; {script}");
-    }
-    let out = ctx.remote.sh(&script).await?;
-    let mark = b"\n--FLOCK-CONTENT--\n";
-    let (head, old) = match out.stdout.windows(mark.len()).position(|w| w == mark) {
-        Some(p) => (
-            String::from_utf8_lossy(&out.stdout[..p]).into_owned(),
-            Some(out.stdout[p + mark.len()..].to_vec()),
-        ),
-        None => (out.stdout_str(), None),
-    };
-    let target = if head.lines().any(|l| l == "DIR") {
-        in_dir.unwrap_or_else(|| dest.to_string())
-    } else {
-        dest.to_string()
-    };
-    let info = parse_probe(&head);
+    let DestQuery {
+        target,
+        info,
+        old,
+        no_dir,
+    } = query_dest(ctx, dest, basename).await?;
     let sha = sha1_hex(data);
     let mut res = ModuleResult::ok();
     res.data.insert("md5sum".into(), md5_hex(data).into());
@@ -191,7 +245,7 @@ pub async fn put_content(
         return Ok(r);
     }
     if !content_same {
-        if head.lines().any(|l| l == "NODIR") {
+        if no_dir {
             let dir = std::path::Path::new(&target)
                 .parent()
                 .map(|p| p.display().to_string())
@@ -222,6 +276,19 @@ pub async fn put_content(
                     "validate must contain %s: {v}"
                 )));
             }
+        }
+        if let Some(done) = agent_write(ctx, &target, data, &attrs, &opts, false, true).await? {
+            return Ok(match done {
+                Ok(after) => {
+                    add_path_info(&mut res, "dest", &target, after.as_ref());
+                    res
+                }
+                Err(e) => {
+                    let mut r = ModuleResult::failed(format!("failed to copy to {target}: {e}"));
+                    r.data.insert("dest".into(), target.clone().into());
+                    r
+                }
+            });
         }
         let full = format!(
             "{PROBE_FN}( set -e; {}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {} sha",

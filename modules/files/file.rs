@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::common::{
-    add_path_info, apply_then_probe, attrs_fix_script, attrs_from_args, parse_probe,
-    set_attrs_script, PathInfo, PROBE_FN,
+    add_path_info, agent_probe, apply_then_probe, attrs_fix_script, attrs_from_args, dirname,
+    parse_probe, set_attrs_script, PathInfo, PROBE_FN,
 };
 use crate::connection::shell_quote;
 use crate::modules::{
@@ -82,6 +82,54 @@ fn query_script(path: &str, src: Option<&str>, recurse: Option<&FileAttrs>) -> S
     s
 }
 
+/// One round trip: the path, and for links whether `src` exists (relative to the link's
+/// directory) and is the same file; for `recurse`, whether anything below differs. Through the
+/// agent when there is one and no recursion is asked for, else with [`query_script`].
+async fn query(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+    src: Option<&str>,
+    recurse: Option<&FileAttrs>,
+) -> Result<Found, ModuleError> {
+    if recurse.is_none() {
+        let src_path = src.map(|s| {
+            if s.starts_with('/') {
+                s.to_string()
+            } else {
+                format!("{}/{s}", dirname(path))
+            }
+        });
+        let mut paths = vec![(path, false, false)];
+        if let (Some(rel), Some(s)) = (src_path.as_deref(), src) {
+            paths.push((rel, false, false));
+            paths.push((s, false, false));
+        }
+        if let Some(mut p) = agent_probe(ctx, &paths).await? {
+            let (src_exists, same_inode) = match p.len() {
+                3 => (
+                    p[1].follow_kind.is_some(),
+                    p[0].follow_id.is_some() && p[0].follow_id == p[2].follow_id,
+                ),
+                _ => (false, false),
+            };
+            return Ok(Found {
+                info: p.swap_remove(0).info,
+                src_exists,
+                same_inode,
+                recurse_differs: false,
+            });
+        }
+    }
+    let out = ctx.remote.sh(&query_script(path, src, recurse)).await?;
+    let text = out.stdout_str();
+    Ok(Found {
+        info: parse_probe(&text),
+        src_exists: text.lines().any(|l| l == "SRCOK"),
+        same_inode: text.lines().any(|l| l == "SAME"),
+        recurse_differs: text.lines().any(|l| l == "RDIFF"),
+    })
+}
+
 fn recurse_script(path: &str, a: &FileAttrs) -> String {
     set_attrs_script(&shell_quote(path), a, "-R ")
 }
@@ -119,21 +167,13 @@ impl Module for File {
             ));
         }
         let linking = matches!(state_arg.as_deref(), Some("link") | Some("hard"));
-        let out = ctx
-            .remote
-            .sh(&query_script(
-                &path,
-                src.as_deref().filter(|_| linking),
-                recurse.then_some(&attrs),
-            ))
-            .await?;
-        let text = out.stdout_str();
-        let found = Found {
-            info: parse_probe(&text),
-            src_exists: text.lines().any(|l| l == "SRCOK"),
-            same_inode: text.lines().any(|l| l == "SAME"),
-            recurse_differs: text.lines().any(|l| l == "RDIFF"),
-        };
+        let found = query(
+            ctx,
+            &path,
+            src.as_deref().filter(|_| linking),
+            recurse.then_some(&attrs),
+        )
+        .await?;
         let prev = found
             .info
             .as_ref()

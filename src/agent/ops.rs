@@ -61,17 +61,13 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
     let path = Path::new(&spec.path);
     let meta = fs::symlink_metadata(path).ok()?;
     let ft = meta.file_type();
-    let kind = if ft.is_file() {
-        "file"
-    } else if ft.is_dir() {
-        "directory"
-    } else if ft.is_symlink() {
-        "link"
+    let followed = if ft.is_symlink() {
+        fs::metadata(path).ok()
     } else {
-        "other"
+        Some(meta.clone())
     };
     let mut st = PathStat {
-        kind: kind.into(),
+        kind: kind_of(&ft).into(),
         mode: meta.mode() & 0o7777,
         uid: meta.uid(),
         gid: meta.gid(),
@@ -81,6 +77,10 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
         link_target: None,
         sha1: None,
         content_blob: None,
+        follow_kind: followed
+            .as_ref()
+            .map(|m| kind_of(&m.file_type()).to_string()),
+        follow_id: followed.as_ref().map(|m| (m.dev(), m.ino())),
     };
     if ft.is_symlink() {
         st.link_target = fs::read_link(path)
@@ -99,6 +99,18 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
         }
     }
     Some(st)
+}
+
+fn kind_of(ft: &fs::FileType) -> &'static str {
+    if ft.is_file() {
+        "file"
+    } else if ft.is_dir() {
+        "directory"
+    } else if ft.is_symlink() {
+        "link"
+    } else {
+        "other"
+    }
 }
 
 fn user_name(uid: u32) -> String {
@@ -193,6 +205,20 @@ pub fn write_atomic(path: &str, data: &[u8], attrs: &WriteAttrs) -> Result<(), S
     tmp.persist(dest)
         .map_err(|e| format!("mv: cannot move to '{path}': {}", io_text(&e.error)))?;
     Ok(())
+}
+
+/// Creates the parent directories of `path` (`mkdir -p "$(dirname PATH)"`).
+pub fn mkdir_parent(path: &str) -> Result<(), String> {
+    match Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => fs::create_dir_all(d).map_err(|e| {
+            format!(
+                "mkdir: cannot create directory '{}': {}",
+                d.display(),
+                io_text(&e)
+            )
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn resolve_user(name: &str) -> Result<u32, String> {

@@ -47,6 +47,10 @@ pub struct PathStat {
     pub sha1: Option<String>,
     /// Index of this file's content among the response's blobs, when asked for.
     pub content_blob: Option<usize>,
+    /// The kind after following symlinks (`None`: a dangling link), as `test -d`/`-f`/`-e` see it.
+    pub follow_kind: Option<String>,
+    /// Device and inode after following symlinks, as `test A -ef B` compares them.
+    pub follow_id: Option<(u64, u64)>,
 }
 
 /// A request from the controller.
@@ -76,6 +80,10 @@ pub enum Request {
         mode: Option<u32>,
         /// Permission bits of a file that did not exist.
         new_mode: u32,
+        /// Create the parent directories first (`mkdir -p`).
+        mkdir_parent: bool,
+        /// Hash the written file in the answer's `stat`.
+        sha1: bool,
     },
     /// Collect the raw fact sections (see [`super::facts`]).
     Facts,
@@ -101,6 +109,8 @@ pub enum Response {
         rc: i32,
         /// The failure, worded like the shell tools' messages.
         error: String,
+        /// The file after writing.
+        stat: Option<Box<PathStat>>,
     },
     /// Blob 0 is the facts text.
     Facts,

@@ -100,7 +100,11 @@ impl super::ssh::SshConnection {
         let Some(agent) = self.agent_for(become_).await? else {
             return Ok(None);
         };
-        let mut chan = agent.lock().await;
+        // The agent answers one request at a time; a concurrent operation on the same host
+        // (async tasks, parallel loops) takes its own session instead of waiting.
+        let Ok(mut chan) = agent.try_lock() else {
+            return Ok(None);
+        };
         chan.call(&proto::encode(req, blobs))
             .await
             .map(Some)

@@ -218,7 +218,7 @@ pub struct Connection {
 
 enum Inner {
     Local(local::LocalConnection),
-    Ssh(ssh::SshConnection),
+    Ssh(Box<ssh::SshConnection>),
 }
 
 impl Connection {
@@ -229,7 +229,7 @@ impl Connection {
             Transport::Chroot => Inner::Local(local::LocalConnection::new(Some(
                 spec.inventory_name.clone().into(),
             ))),
-            Transport::Ssh => Inner::Ssh(ssh::SshConnection::open(spec).await?),
+            Transport::Ssh => Inner::Ssh(Box::new(ssh::SshConnection::open(spec).await?)),
         };
         Ok(Connection {
             host: spec.inventory_name.clone(),

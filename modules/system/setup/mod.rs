@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use serde_json::json;
 
-use crate::connection::ConnectionError;
+use crate::connection::{ConnectionError, ExecOutput, Request, Response};
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec, Remote,
 };
@@ -79,7 +79,17 @@ pub async fn gather_facts(
         Ok(p) => p,
         Err(e) => return Ok(Err(format!("invalid filter {filter:?}: {e}"))),
     };
-    let out = remote.sh(SCRIPT).await?;
+    let out = match remote.agent_call(&Request::Facts, &[]).await? {
+        Some(mut frame) => match frame.parse::<Response>() {
+            Ok(Response::Facts) => ExecOutput {
+                rc: 0,
+                stdout: frame.take_blob(0),
+                stderr: Vec::new(),
+            },
+            other => return Err(remote.unexpected(other)),
+        },
+        None => remote.sh(SCRIPT).await?,
+    };
     if out.stdout.is_empty() {
         return Ok(Err(format!(
             "fact gathering printed nothing (rc={}): {}",
