@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::connection::{shell_quote, ProbeSpec, Request, Response};
+use crate::connection::{shell_quote, PathStat, ProbeSpec, Request, Response};
 use crate::modules::{FileAttrs, FileDiff, ModuleArgs, ModuleContext, ModuleError, ModuleResult};
 use crate::value::Value;
 
@@ -130,21 +130,61 @@ pub async fn agent_probe(
                     content: st.content_blob.map(|i| frame.take_blob(i)),
                     follow_kind: st.follow_kind.clone(),
                     follow_id: st.follow_id,
-                    info: Some(PathInfo {
-                        kind: st.kind,
-                        mode: st.mode,
-                        uid: st.uid,
-                        gid: st.gid,
-                        owner: st.owner,
-                        group: st.group,
-                        size: st.size,
-                        link_target: st.link_target,
-                        sha1: st.sha1,
-                    }),
+                    info: Some(path_info(st)),
                 },
             })
             .collect(),
     ))
+}
+
+/// Writes `data` to `path` through the host's agent (atomically, like [`write_script`]; with
+/// `mkdir_parent` its directory is created first) and probes the result (with SHA-1 when
+/// `sha1`). `None` when the agent can't do it (no agent, or `backup`/`validate`, which need the
+/// shell): the caller runs its script. `Some(Err(msg))` when the write failed.
+pub async fn agent_write(
+    ctx: &ModuleContext<'_>,
+    path: &str,
+    data: &[u8],
+    attrs: &FileAttrs,
+    opts: &WriteOptions,
+    mkdir_parent: bool,
+    sha1: bool,
+) -> Result<Option<Result<Option<PathInfo>, String>>, ModuleError> {
+    if opts.backup || opts.validate.is_some() {
+        return Ok(None);
+    }
+    let req = Request::Write {
+        path: path.to_string(),
+        owner: attrs.owner.clone(),
+        group: attrs.group.clone(),
+        mode: attrs.mode,
+        new_mode: opts.new_mode.unwrap_or(0o644),
+        mkdir_parent,
+        sha1,
+    };
+    let Some(frame) = ctx.remote.agent_call(&req, &[data]).await? else {
+        return Ok(None);
+    };
+    match frame.parse::<Response>() {
+        Ok(Response::Write { rc: 0, stat, .. }) => Ok(Some(Ok(stat.map(|s| path_info(*s))))),
+        Ok(Response::Write { error, .. }) => Ok(Some(Err(error))),
+        other => Err(ctx.remote.unexpected(other).into()),
+    }
+}
+
+/// The module-side view of an agent's [`PathStat`].
+fn path_info(st: PathStat) -> PathInfo {
+    PathInfo {
+        kind: st.kind,
+        mode: st.mode,
+        uid: st.uid,
+        gid: st.gid,
+        owner: st.owner,
+        group: st.group,
+        size: st.size,
+        link_target: st.link_target,
+        sha1: st.sha1,
+    }
 }
 
 /// The directory part of `path` as `dirname` prints it (`.` for a bare name).

@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 
 use super::common::{
-    add_path_info, agent_probe, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args,
-    content_diff, dirname, find_source, md5_hex, parse_backup, parse_probe, sha1_hex, write_script,
-    PathInfo, Probed, WriteOptions, PROBE_FN, VALIDATE_FAILED,
+    add_path_info, agent_probe, agent_write, apply_then_probe, attrs_differ, attrs_fix_script,
+    attrs_from_args, content_diff, dirname, find_source, md5_hex, parse_backup, parse_probe,
+    sha1_hex, write_script, PathInfo, Probed, WriteOptions, PROBE_FN, VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
 use crate::modules::args::value_text;
@@ -275,6 +275,19 @@ pub async fn put_content(
                     "validate must contain %s: {v}"
                 )));
             }
+        }
+        if let Some(done) = agent_write(ctx, &target, data, &attrs, &opts, false, true).await? {
+            return Ok(match done {
+                Ok(after) => {
+                    add_path_info(&mut res, "dest", &target, after.as_ref());
+                    res
+                }
+                Err(e) => {
+                    let mut r = ModuleResult::failed(format!("failed to copy to {target}: {e}"));
+                    r.data.insert("dest".into(), target.clone().into());
+                    r
+                }
+            });
         }
         let full = format!(
             "{PROBE_FN}( set -e; {}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {} sha",

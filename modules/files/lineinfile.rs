@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use regex::Regex;
 
 use super::common::{
-    add_path_info, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args, content_diff,
-    parse_backup, parse_probe, probe_and_read, write_script, WriteOptions, PROBE_FN,
+    add_path_info, agent_write, apply_then_probe, attrs_differ, attrs_fix_script, attrs_from_args,
+    content_diff, parse_backup, parse_probe, probe_and_read, write_script, WriteOptions, PROBE_FN,
     VALIDATE_FAILED,
 };
 use crate::connection::shell_quote;
@@ -316,6 +316,26 @@ impl Module for LineInFile {
                 validate: args.str("validate").map(str::to_string),
                 new_mode: Some(ctx.new_file_mode()),
             };
+            if let Some(done) = agent_write(
+                ctx,
+                &dest,
+                edit.content.as_bytes(),
+                &attrs,
+                &opts,
+                true,
+                false,
+            )
+            .await?
+            {
+                match done {
+                    Ok(after) => add_path_info(&mut res, "dest", &dest, after.as_ref()),
+                    Err(e) => {
+                        return Ok(ModuleResult::failed(format!("failed to write {dest}: {e}")))
+                    }
+                }
+                res.msg = Some(msg);
+                return Ok(res);
+            }
             let q = shell_quote(&dest);
             let script = format!(
                 "{PROBE_FN}( set -e; mkdir -p -- \"$(dirname -- {q})\"; {}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {q}",

@@ -118,6 +118,8 @@ pub fn handle(mut frame: Frame) -> Vec<u8> {
             group,
             mode,
             new_mode,
+            mkdir_parent,
+            sha1,
         } => {
             let attrs = ops::WriteAttrs {
                 owner: owner.as_deref(),
@@ -125,11 +127,28 @@ pub fn handle(mut frame: Frame) -> Vec<u8> {
                 mode,
                 new_mode,
             };
-            let (rc, error) = match ops::write_atomic(&path, &frame.take_blob(0), &attrs) {
-                Ok(()) => (0, String::new()),
-                Err(e) => (1, e),
+            let written = if mkdir_parent {
+                ops::mkdir_parent(&path)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| ops::write_atomic(&path, &frame.take_blob(0), &attrs));
+            let (rc, error, stat) = match written {
+                Ok(()) => {
+                    let spec = proto::ProbeSpec {
+                        path,
+                        sha1,
+                        content: false,
+                    };
+                    let stat = ops::probe(&[spec], &mut Vec::new())
+                        .pop()
+                        .flatten()
+                        .map(Box::new);
+                    (0, String::new(), stat)
+                }
+                Err(e) => (1, e, None),
             };
-            proto::encode(&Response::Write { rc, error }, &[])
+            proto::encode(&Response::Write { rc, error, stat }, &[])
         }
         Request::Facts => {
             let text = facts::collect();

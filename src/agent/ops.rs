@@ -207,6 +207,20 @@ pub fn write_atomic(path: &str, data: &[u8], attrs: &WriteAttrs) -> Result<(), S
     Ok(())
 }
 
+/// Creates the parent directories of `path` (`mkdir -p "$(dirname PATH)"`).
+pub fn mkdir_parent(path: &str) -> Result<(), String> {
+    match Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => fs::create_dir_all(d).map_err(|e| {
+            format!(
+                "mkdir: cannot create directory '{}': {}",
+                d.display(),
+                io_text(&e)
+            )
+        }),
+        _ => Ok(()),
+    }
+}
+
 fn resolve_user(name: &str) -> Result<u32, String> {
     if let Ok(n) = name.parse::<u32>() {
         return Ok(n);

@@ -80,6 +80,10 @@ pub enum Request {
         mode: Option<u32>,
         /// Permission bits of a file that did not exist.
         new_mode: u32,
+        /// Create the parent directories first (`mkdir -p`).
+        mkdir_parent: bool,
+        /// Hash the written file in the answer's `stat`.
+        sha1: bool,
     },
     /// Collect the raw fact sections (see [`super::facts`]).
     Facts,
@@ -105,6 +109,8 @@ pub enum Response {
         rc: i32,
         /// The failure, worded like the shell tools' messages.
         error: String,
+        /// The file after writing.
+        stat: Option<Box<PathStat>>,
     },
     /// Blob 0 is the facts text.
     Facts,
