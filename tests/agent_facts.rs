@@ -13,7 +13,7 @@ use flock::value::{Map, Value};
 const VOLATILE: &[&str] = &["ansible_memfree_mb", "ansible_swapfree_mb"];
 
 /// Variables the shell sets or changes in its environment (`env` run by `/bin/sh`).
-const SHELL_VARS: &[&str] = &["_", "SHLVL", "PWD", "OLDPWD"];
+const SHELL_VARS: &[&str] = &["_", "SHLVL", "OLDPWD"];
 
 /// `ansible_date_time` keys that do not change between two runs (others are the time).
 const STABLE_DATE_KEYS: &[&str] = &["tz", "tz_dst", "tz_offset"];

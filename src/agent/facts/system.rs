@@ -232,6 +232,12 @@ pub(super) fn env(out: &mut Out) {
     let mut vars: Vec<(Vec<u8>, Vec<u8>)> = std::env::vars_os()
         .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
         .collect();
+    // The shell exports its working directory when it did not inherit one.
+    if !vars.iter().any(|(k, _)| k == b"PWD") {
+        if let Ok(cwd) = std::env::current_dir() {
+            vars.push((b"PWD".to_vec(), cwd.as_os_str().as_bytes().to_vec()));
+        }
+    }
     for forced in [&b"LANG"[..], b"LC_ALL"] {
         match vars.iter_mut().find(|(k, _)| k == forced) {
             Some((_, v)) => *v = b"C".to_vec(),
