@@ -14,6 +14,7 @@
 //! missing file gives an empty section).
 
 mod hardware;
+mod lsb;
 mod platform;
 mod programs;
 mod system;

@@ -71,12 +71,40 @@ impl Running {
     }
 }
 
+/// `lsb_release -a`: emulated natively for a known script (see `super::lsb`), else running.
+pub(super) enum Lsb {
+    /// The output, made without running the program.
+    Emulated(Vec<u8>),
+    /// The real program.
+    Running(Running),
+}
+
+impl Lsb {
+    fn start() -> Lsb {
+        match which("lsb_release") {
+            Some(p) => match super::lsb::emulate(&p) {
+                Some(out) => Lsb::Emulated(out),
+                None => Lsb::Running(Running::start(&p, &["-a"])),
+            },
+            None => Lsb::Running(Running(None)),
+        }
+    }
+
+    /// Its standard output.
+    pub(super) fn wait(self) -> Vec<u8> {
+        match self {
+            Lsb::Emulated(out) => out,
+            Lsb::Running(r) => r.wait(),
+        }
+    }
+}
+
 /// The programs of one collection.
 pub(super) struct Programs {
     /// `ip -force -batch -` doing both route lookups and `ip addr show` (see [`ip_outputs`]).
     pub ip: Running,
     /// `lsb_release -a`.
-    pub lsb: Running,
+    pub lsb: Lsb,
     /// `systemd-detect-virt`.
     pub virt: Running,
     /// `systemd-detect-virt -c`.
@@ -91,7 +119,7 @@ impl Programs {
         let python = ["python", "python3", "python2"].into_iter().find_map(which);
         Programs {
             ip: start_ip_batch(),
-            lsb: Running::start_found("lsb_release", &["-a"]),
+            lsb: Lsb::start(),
             virt: Running::start_found("systemd-detect-virt", &[]),
             virt_container: Running::start_found("systemd-detect-virt", &["-c"]),
             python: match python {
