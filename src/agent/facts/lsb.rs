@@ -113,7 +113,7 @@ fn render(vars: &HashMap<String, String>) -> String {
         None => String::new(),
     };
     if let Some(name) = get("NAME") {
-        if id.to_ascii_lowercase() == name.to_ascii_lowercase() {
+        if id.eq_ignore_ascii_case(name) {
             id = name.to_string();
         }
     }
