@@ -186,7 +186,9 @@ impl super::ssh::SshConnection {
             "id={id}; for a in {candidates}; do [ -x \"$a\" ] && {run}; done; \
              echo \"FLOCK-AGENT-MISSING $(uname -m)\""
         );
-        let command = format!("env LANG=C LC_ALL=C /bin/sh -c {}", shell_quote(&script));
+        // The login shell runs this POSIX script directly (no `env`/`sh` in between); a shell that
+        // can't (csh, fish) makes the start fail, and the host gets the per-command path.
+        let command = script;
         let permit = self.session_permit().await?;
         let channel = self.open_channel().await?;
         let (mut reader, writer) = channel.split();
@@ -237,12 +239,14 @@ impl super::ssh::SshConnection {
     }
 
     /// Copies the running binary to `~/.flock/agent/flock-ID` (mode 0700, the binary's mtime, so
-    /// that the agent recognises itself), atomically. `false` when the host refused.
+    /// that the agent recognises itself), atomically, streamed in chunks (the binary is never
+    /// held in memory whole). `false` when the host refused.
     async fn upload_self(&self, exe: &SelfExe) -> Result<bool, ConnectionError> {
-        let Ok(data) = tokio::fs::read(&exe.path).await else {
+        use tokio::io::AsyncReadExt;
+        let Ok(mut file) = tokio::fs::File::open(&exe.path).await else {
             return Ok(false);
         };
-        let Ok(meta) = std::fs::metadata(&exe.path) else {
+        let Ok(meta) = file.metadata().await else {
             return Ok(false);
         };
         let id = &exe.id;
@@ -253,8 +257,33 @@ impl super::ssh::SshConnection {
              touch -m -d @{mtime} \"$t\"; mv -f \"$t\" \"$d/flock-{id}\"; trap - EXIT",
             mtime = meta.mtime()
         );
-        let out = self.exec(&script, None, Some(&data)).await?;
-        Ok(out.rc == 0)
+        let command = format!("/bin/sh -c {}", shell_quote(&script));
+        let _permit = self.session_permit().await?;
+        let channel = self.open_channel().await?;
+        let (mut reader, writer) = channel.split();
+        if writer.exec(true, command.into_bytes()).await.is_err() {
+            return Ok(false);
+        }
+        let mut chunk = vec![0u8; 256 * 1024];
+        loop {
+            let n = match file.read(&mut chunk).await {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(_) => return Ok(false),
+            };
+            if writer.data_bytes(chunk[..n].to_vec()).await.is_err() {
+                return Ok(false);
+            }
+        }
+        let _ = writer.eof().await;
+        while let Some(msg) = reader.wait().await {
+            match msg {
+                ChannelMsg::ExitStatus { exit_status } => return Ok(exit_status == 0),
+                ChannelMsg::Close => break,
+                _ => {}
+            }
+        }
+        Ok(false)
     }
 }
 
