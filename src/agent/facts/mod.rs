@@ -6,7 +6,7 @@
 //! calls libc itself instead of spawning ~45 processes. Only what needs a program runs one, all
 //! started at once and waited for afterwards: one `ip -batch` for `ip addr show` and the two
 //! `ip route get` lookups (they read the kernel's tables; nothing is sent), `lsb_release -a` and
-//! `systemd-detect-virt` (twice) when they are on `PATH`, and Python for its version when one is
+//! `systemd-detect-virt` (once: its `-c` answer follows) when they are on `PATH`, and Python for its version when one is
 //! on `PATH`.
 //!
 //! Each section reproduces the script's shell semantics, including its quirks (a `read -r` that
@@ -68,7 +68,9 @@ pub fn collect() -> String {
     hardware::mounts(&mut out);
     hardware::df(&mut out);
     hardware::devices(&mut out);
-    platform::virt(&mut out, progs.virt.wait(), progs.virt_container.wait());
+    let sdv = progs.virt.wait();
+    let sdv_c = programs::container_answer(&sdv);
+    platform::virt(&mut out, sdv, sdv_c);
     platform::selinux(&mut out);
     platform::sshkeys(&mut out);
     platform::pkgmgr(&mut out);
