@@ -17,6 +17,7 @@ mod hardware;
 mod lsb;
 mod platform;
 mod programs;
+mod python;
 mod system;
 
 use std::path::Path;

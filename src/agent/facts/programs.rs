@@ -19,10 +19,16 @@ const PYTHON_VERSION: &str =
 const ROUTE4: &str = "8.8.8.8";
 const ROUTE6: &str = "2404:6800:400a:800::1012";
 
-/// A started program (or none: not on `PATH`, or it could not start).
-pub(super) struct Running(Option<Child>);
+/// A started program (or none: not on `PATH`, or it could not start), or an output known
+/// without running it.
+pub(super) struct Running(Option<Child>, Option<Vec<u8>>);
 
 impl Running {
+    /// An output known without running anything.
+    fn output(out: Vec<u8>) -> Running {
+        Running(None, Some(out))
+    }
+
     /// Starts `program` with `args` (LANG=C, no input, errors discarded).
     fn start(program: &Path, args: &[&str]) -> Running {
         Running::start_with_input(program, args, None)
@@ -51,19 +57,22 @@ impl Running {
                 }
                 c
             });
-        Running(child)
+        Running(child, None)
     }
 
     /// Starts `name` when `command -v name` would find it.
     fn start_found(name: &str, args: &[&str]) -> Running {
         match which(name) {
             Some(p) => Running::start(&p, args),
-            None => Running(None),
+            None => Running(None, None),
         }
     }
 
     /// Waits for the program; its standard output (empty when it did not run).
     pub(super) fn wait(self) -> Vec<u8> {
+        if let Some(out) = self.1 {
+            return out;
+        }
         self.0
             .and_then(|c| c.wait_with_output().ok())
             .map(|o| o.stdout)
@@ -86,7 +95,7 @@ impl Lsb {
                 Some(out) => Lsb::Emulated(out),
                 None => Lsb::Running(Running::start(&p, &["-a"])),
             },
-            None => Lsb::Running(Running(None)),
+            None => Lsb::Running(Running(None, None)),
         }
     }
 
@@ -120,8 +129,11 @@ impl Programs {
             lsb: Lsb::start(),
             virt: Running::start_found("systemd-detect-virt", &[]),
             python: match python {
-                Some(p) => Running::start(&p, &["-S", "-c", PYTHON_VERSION]),
-                None => Running(None),
+                Some(p) => match super::python::version_from_binary(&p) {
+                    Some(v) => Running::output(format!("{v}\n").into_bytes()),
+                    None => Running::start(&p, &["-S", "-c", PYTHON_VERSION]),
+                },
+                None => Running(None, None),
             },
         }
     }
@@ -290,7 +302,7 @@ mod tests {
         let together = ip_outputs(batch);
         assert!(together.addr.starts_with(b"1: lo:"), "{together:?}");
         // Nothing from the batch (as with BusyBox's ip): the three commands one by one.
-        let apart = ip_outputs(Running(None));
+        let apart = ip_outputs(Running(None, None));
         assert_eq!(together, apart);
     }
 
