@@ -13,13 +13,12 @@ pub(super) fn version_from_binary(interpreter: &Path) -> Option<String> {
     let name = real.file_name()?.to_str()?;
     let series = name.strip_prefix("python")?;
     // `python3.11` → "3.11."; `python3` → "3." (then exactly one 3.x.y string must be there).
-    let prefix = if series.contains('.') {
-        format!("{series}.")
-    } else if !series.is_empty() && series.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{series}.")
-    } else {
+    let plain_series =
+        !series.is_empty() && series.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    if !plain_series {
         return None;
-    };
+    }
+    let prefix = format!("{series}.");
     let data = std::fs::read(&real).ok()?;
     if !data.starts_with(b"\x7fELF") {
         return None;
