@@ -4,32 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::connection::{shell_quote, PathStat, ProbeSpec, Request, Response};
+use crate::connection::{shell_quote, ProbeSpec, Request, Response};
 use crate::modules::{FileAttrs, FileDiff, ModuleArgs, ModuleContext, ModuleError, ModuleResult};
 use crate::value::Value;
 
-/// What one probe found at a path.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PathInfo {
-    /// `file`, `directory`, `link`, `other`.
-    pub kind: String,
-    /// Permission bits (with setuid/setgid/sticky).
-    pub mode: u32,
-    /// Numeric owner.
-    pub uid: u32,
-    /// Numeric group.
-    pub gid: u32,
-    /// Owner name (the number when it has no name).
-    pub owner: String,
-    /// Group name.
-    pub group: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Target of a symlink.
-    pub link_target: Option<String>,
-    /// SHA-1 of a regular file's content, when asked for.
-    pub sha1: Option<String>,
-}
+pub use crate::agent::proto::PathInfo;
 
 /// A shell function `flock_probe PATH [sha]` printing `S:kind|mode|uid|gid|owner|group|size`,
 /// then `L:hex(target)` for a link and `H:sha1` for a regular file when `sha` is given; nothing when
@@ -130,7 +109,7 @@ pub async fn agent_probe(
                     content: st.content_blob.map(|i| frame.take_blob(i)),
                     follow_kind: st.follow_kind.clone(),
                     follow_id: st.follow_id,
-                    info: Some(path_info(st)),
+                    info: Some(st.info),
                 },
             })
             .collect(),
@@ -166,24 +145,9 @@ pub async fn agent_write(
         return Ok(None);
     };
     match frame.parse::<Response>() {
-        Ok(Response::Write { rc: 0, stat, .. }) => Ok(Some(Ok(stat.map(|s| path_info(*s))))),
+        Ok(Response::Write { rc: 0, stat, .. }) => Ok(Some(Ok(stat.map(|s| s.info)))),
         Ok(Response::Write { error, .. }) => Ok(Some(Err(error))),
         other => Err(ctx.remote.unexpected(other).into()),
-    }
-}
-
-/// The module-side view of an agent's [`PathStat`].
-fn path_info(st: PathStat) -> PathInfo {
-    PathInfo {
-        kind: st.kind,
-        mode: st.mode,
-        uid: st.uid,
-        gid: st.gid,
-        owner: st.owner,
-        group: st.group,
-        size: st.size,
-        link_target: st.link_target,
-        sha1: st.sha1,
     }
 }
 

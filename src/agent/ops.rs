@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use nix::unistd::{Gid, Group, Uid, User};
 
-use super::proto::{PathStat, ProbeSpec};
+use super::proto::{PathInfo, PathStat, ProbeSpec};
 
 /// Runs `script` with `/bin/sh -c` under LANG=C/LC_ALL=C, feeding `stdin` (if any); returns
 /// `(rc, stdout, stderr)`, rc -1 when killed by a signal or when the shell could not start.
@@ -66,7 +66,7 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
     } else {
         Some(meta.clone())
     };
-    let mut st = PathStat {
+    let mut st = PathInfo {
         kind: kind_of(&ft).into(),
         mode: meta.mode() & 0o7777,
         uid: meta.uid(),
@@ -76,12 +76,8 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
         size: meta.size(),
         link_target: None,
         sha1: None,
-        content_blob: None,
-        follow_kind: followed
-            .as_ref()
-            .map(|m| kind_of(&m.file_type()).to_string()),
-        follow_id: followed.as_ref().map(|m| (m.dev(), m.ino())),
     };
+    let mut content_blob = None;
     if ft.is_symlink() {
         st.link_target = fs::read_link(path)
             .ok()
@@ -93,12 +89,19 @@ fn probe_one(spec: &ProbeSpec, blobs: &mut Vec<Vec<u8>>) -> Option<PathStat> {
                 st.sha1 = Some(hex::encode(sha1::Sha1::digest(&data)));
             }
             if spec.content {
-                st.content_blob = Some(blobs.len());
+                content_blob = Some(blobs.len());
                 blobs.push(data);
             }
         }
     }
-    Some(st)
+    Some(PathStat {
+        info: st,
+        content_blob,
+        follow_kind: followed
+            .as_ref()
+            .map(|m| kind_of(&m.file_type()).to_string()),
+        follow_id: followed.as_ref().map(|m| (m.dev(), m.ino())),
+    })
 }
 
 fn kind_of(ft: &fs::FileType) -> &'static str {
@@ -283,13 +286,14 @@ mod tests {
             content: true,
         };
         let found = probe(std::slice::from_ref(&spec), &mut blobs);
-        let st = found[0].clone().unwrap();
+        let found = found[0].clone().unwrap();
+        let st = &found.info;
         assert_eq!((st.kind.as_str(), st.mode, st.size), ("file", 0o640, 6));
         assert_eq!(
             st.sha1.as_deref(),
             Some("f572d396fae9206628714fb2ce00f72e94f2258f")
         );
-        assert_eq!(blobs[st.content_blob.unwrap()], b"hello\n");
+        assert_eq!(blobs[found.content_blob.unwrap()], b"hello\n");
         // The old mode is kept on rewrite; an explicit one wins.
         write_atomic(
             p,
@@ -303,7 +307,7 @@ mod tests {
         let st = probe(std::slice::from_ref(&spec), &mut blobs)[0]
             .clone()
             .unwrap();
-        assert_eq!(st.mode, 0o640);
+        assert_eq!(st.info.mode, 0o640);
         let bad = WriteAttrs {
             owner: Some("no-such-user-flock"),
             new_mode: 0o644,

@@ -24,9 +24,10 @@ pub struct ProbeSpec {
     pub content: bool,
 }
 
-/// What a probe found at a path: what `stat -c '%F|%a|%u|%g|%U|%G|%s'` and `readlink` print.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct PathStat {
+/// What is at a path: what `stat -c '%F|%a|%u|%g|%U|%G|%s'` and `readlink` print, and
+/// `sha1sum` when asked. Modules use it for every path they query.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PathInfo {
     /// `file`, `directory`, `link`, `other`.
     pub kind: String,
     /// Permission bits with setuid/setgid/sticky.
@@ -45,6 +46,14 @@ pub struct PathStat {
     pub link_target: Option<String>,
     /// SHA-1 (hex) of a regular file, when asked for.
     pub sha1: Option<String>,
+}
+
+/// A probe's answer for one path: its [`PathInfo`] and what following symlinks finds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PathStat {
+    /// What is at the path (not following a final symlink).
+    #[serde(flatten)]
+    pub info: PathInfo,
     /// Index of this file's content among the response's blobs, when asked for.
     pub content_blob: Option<usize>,
     /// The kind after following symlinks (`None`: a dangling link), as `test -d`/`-f`/`-e` see it.
