@@ -432,13 +432,18 @@ impl Object for HostVarsObj {
                 return Some(v.clone());
             }
         }
+        if let Some(v) = self.lookup.template_cache().and_then(|c| c.get(host)) {
+            return Some(v);
+        }
         let order = if self.legacy {
             MapOrder::Raw12
         } else {
             MapOrder::Insertion
         };
         let v = value_to_mj(self.lookup.get(host)?, order);
-        if let Ok(mut cache) = self.cache.lock() {
+        if let Some(shared) = self.lookup.template_cache() {
+            shared.put(host, &v);
+        } else if let Ok(mut cache) = self.cache.lock() {
             cache.insert(host.to_string(), v.clone());
         }
         Some(v)

@@ -45,6 +45,34 @@ pub trait HostVarsLookup: Send + Sync {
     fn hosts(&self) -> Vec<String>;
     /// All variables of one host (inventory vars + facts + registered results, …).
     fn get(&self, host: &str) -> Option<Value>;
+    /// Where templates keep the hosts' values once converted, for as long as this snapshot
+    /// lives: every host of a task renders with the same snapshot, so each host's variables are
+    /// built and converted once per task instead of once per host that reads them.
+    fn template_cache(&self) -> Option<&HostVarsCache> {
+        None
+    }
+}
+
+/// Converted `hostvars[h]` values, shared by the renders that use one [`HostVarsLookup`].
+#[derive(Default)]
+pub struct HostVarsCache(std::sync::Mutex<std::collections::HashMap<String, minijinja::Value>>);
+
+impl HostVarsCache {
+    fn get(&self, host: &str) -> Option<minijinja::Value> {
+        self.0.lock().ok()?.get(host).cloned()
+    }
+
+    fn put(&self, host: &str, value: &minijinja::Value) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(host.to_string(), value.clone());
+        }
+    }
+}
+
+impl std::fmt::Debug for HostVarsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostVarsCache")
+    }
 }
 
 /// A templating failure. Messages name the template (file or abbreviated text) and the line

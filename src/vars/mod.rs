@@ -446,6 +446,7 @@ impl VarStore {
         Arc::new(HostVarsSnapshot {
             shared: self.shared.clone(),
             inv: self.inv.clone(),
+            cache: Default::default(),
         })
     }
 
@@ -481,9 +482,15 @@ fn unknown_host_vars(inv: &Inventory, host: &str, dialect: Dialect) -> Map {
 struct HostVarsSnapshot {
     shared: Arc<Shared>,
     inv: Arc<Inventory>,
+    /// The template layer's converted values (a snapshot never changes, so they stay valid).
+    cache: crate::template::HostVarsCache,
 }
 
 impl HostVarsLookup for HostVarsSnapshot {
+    fn template_cache(&self) -> Option<&crate::template::HostVarsCache> {
+        Some(&self.cache)
+    }
+
     fn hosts(&self) -> Vec<String> {
         match self.shared.dialect {
             Dialect::Legacy12 => self.shared.seen.clone(),
