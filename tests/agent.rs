@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 use flock::lab::{Lab, TestLab};
-use packages_support::{recap, Scratch};
+use packages_support::{playbook_with, recap, Scratch};
 
 /// File, copy, template, lineinfile (query and apply, `--diff`), commands and facts, plus a
 /// record of the process that ran a shell task.
@@ -32,20 +32,12 @@ const PLAY: &str = r#"
 "#;
 
 fn run(lab: &Lab, flock: &str, inv: &Path, pb: &Path, agent: bool) -> Output {
-    let inv = inv.to_string_lossy().into_owned();
-    let pb = pb.to_string_lossy().into_owned();
-    let setting = format!("FLOCK_AGENT={}", if agent { "1" } else { "0" });
-    let argv = [
-        "env", &setting, flock, "playbook", "--diff", "-v", "-i", &inv, &pb,
-    ];
-    let out = lab.exec_in_lab(&argv).expect("run flock in the lab");
-    eprintln!(
-        "--- {}\n{}\n{}",
-        argv.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    let setting = if agent {
+        "FLOCK_AGENT=1"
+    } else {
+        "FLOCK_AGENT=0"
+    };
+    playbook_with(lab, &["env", setting, flock], inv, pb, &["--diff", "-v"])
 }
 
 /// The host's changes (path, kind, mode, owner, size) and changed files' contents, without the

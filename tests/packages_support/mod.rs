@@ -38,9 +38,16 @@ impl Drop for Scratch {
 
 /// Runs `flock playbook -i INV [extra] PB` inside the lab's controller namespace.
 pub fn playbook(lab: &Lab, inv: &Path, pb: &Path, extra: &[&str]) -> Output {
+    playbook_with(lab, &[env!("CARGO_BIN_EXE_flock")], inv, pb, extra)
+}
+
+/// Runs `PREFIX… playbook -i INV [extra] PB` in the lab's controller namespace, where `prefix`
+/// ends with the flock binary (e.g. `["env", "FLOCK_AGENT=0", "/path/flock"]`); prints the output.
+pub fn playbook_with(lab: &Lab, prefix: &[&str], inv: &Path, pb: &Path, extra: &[&str]) -> Output {
     let inv = inv.to_string_lossy().into_owned();
     let pb = pb.to_string_lossy().into_owned();
-    let mut argv = vec![env!("CARGO_BIN_EXE_flock"), "playbook", "-i", inv.as_str()];
+    let mut argv: Vec<&str> = prefix.to_vec();
+    argv.extend_from_slice(&["playbook", "-i", inv.as_str()]);
     argv.extend_from_slice(extra);
     argv.push(pb.as_str());
     let out = lab.exec_in_lab(&argv).expect("run flock in the lab");
