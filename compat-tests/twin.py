@@ -42,7 +42,12 @@ Normalizations (NORMALIZE below; everything else must be byte-equal):
   * the order of hosts within a task: 1.2's forked workers print in completion order, flock in
     inventory order; lines are grouped per host, and the order within one host is compared;
   * two results 1.2's workers printed on one line (the newline written later) are split again and
-    the displaced blank line dropped.
+    the displaced blank line dropped;
+  * the host a `stderr:`/`stdout:`/`msg:` line belongs to, within one task's failed blocks: 1.2's
+    workers print a failure's status line and its message lines with separate writes, so another
+    host's status line can land between them (seen as one host with two `msg:` lines and the next
+    with none). When every failed host's status line is equal and the task's failed blocks hold
+    the same lines the same number of times, the blocks count as equal (REGROUP).
 Classified printed blocks (the `pcls` column, each listed, not in `pdiff`): a host's result block of
 a task where 1.2's module could not import its Python library in the lab (IMPORT_FAIL, see above:
 flock's module really ran, so its message differs); and a failed `raw` result whose status line is
@@ -326,6 +331,23 @@ def classify_block(a, b):
     return None
 
 
+def regroup_failures(ba, bb):
+    """REGROUP (docstring): 1.2's failed blocks `ba` replaced by flock's `bb` when they differ only
+    in which failed host a message line was printed under."""
+    failed = [h for h in set(ba) | set(bb)
+              if h and any(BLOCK_START_RE.match(b.get(h, [""])[0] or "") for b in (ba, bb) if b.get(h))]
+    if not failed or any(not ba.get(h) or not bb.get(h) or ba[h][0] != bb[h][0] for h in failed):
+        return ba
+    lines_a = sorted(l for h in failed for l in ba[h])
+    lines_b = sorted(l for h in failed for l in bb[h])
+    if lines_a != lines_b:
+        return ba
+    out = dict(ba)
+    for h in failed:
+        out[h] = bb[h]
+    return out
+
+
 def compare_printed(a_text, b_text):
     """(lines compared, differing lines, classified lines, [difference texts], [classified texts])."""
     sa, sb = printed_sections(a_text), printed_sections(b_text)
@@ -334,6 +356,7 @@ def compare_printed(a_text, b_text):
     for i in range(max(len(sa), len(sb))):
         ha, ba = sa[i] if i < len(sa) else ("<none>", {})
         hb, bb = sb[i] if i < len(sb) else ("<none>", {})
+        ba = regroup_failures(ba, bb)
         title = ha.rstrip(" *") or "(before the first banner)"
         if i > 0:
             compared += 1
