@@ -80,7 +80,7 @@ pub fn serve() -> i32 {
 
 fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
     let mut len = [0u8; 4];
-    if !ops::read_exact_or_eof(input, &mut len)? {
+    if !read_exact_or_eof(input, &mut len)? {
         return Ok(None);
     }
     let len = u32::from_le_bytes(len) as usize;
@@ -92,6 +92,20 @@ fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
     proto::decode_body(&body)
         .map(Some)
         .map_err(std::io::Error::other)
+}
+
+/// Fills `buf` from `r`; `false` when `r` ended before the first byte (a clean end between
+/// frames), an error when it ended part-way.
+fn read_exact_or_eof(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..])? {
+            0 if filled == 0 => return Ok(false),
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => filled += n,
+        }
+    }
+    Ok(true)
 }
 
 /// Handles one request frame; returns the encoded response frame.

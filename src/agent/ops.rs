@@ -2,7 +2,7 @@
 //! directly, in process.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -250,19 +250,6 @@ fn io_text(e: &std::io::Error) -> String {
         Some(code) => nix::errno::Errno::from_raw(code).desc().to_string(),
         None => e.to_string(),
     }
-}
-
-/// Reads all of `r` into a buffer (helper for the server loop).
-pub(crate) fn read_exact_or_eof(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..])? {
-            0 if filled == 0 => return Ok(false),
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => filled += n,
-        }
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -139,9 +139,14 @@ pub struct Frame {
     pub blobs: Vec<Vec<u8>>,
 }
 
+/// A header value as JSON (`{}` if it can't be serialized, which our types always can).
+fn header_json<T: Serialize>(header: &T) -> Vec<u8> {
+    serde_json::to_vec(header).unwrap_or_else(|_| b"{}".to_vec())
+}
+
 /// Encodes a header value and blobs into one frame (length prefix included).
 pub fn encode<T: Serialize>(header: &T, blobs: &[&[u8]]) -> Vec<u8> {
-    let head = serde_json::to_vec(header).unwrap_or_else(|_| b"{}".to_vec());
+    let head = header_json(header);
     let body_len = 4 + head.len() + blobs.iter().map(|b| 4 + b.len()).sum::<usize>();
     let mut out = Vec::with_capacity(4 + body_len);
     out.extend_from_slice(&(body_len as u32).to_le_bytes());
@@ -195,6 +200,15 @@ impl<'a> Cursor<'a> {
 }
 
 impl Frame {
+    /// A frame in memory (what [`decode_body`] gives for [`encode`]'s bytes), for callers in
+    /// the same process.
+    pub fn new<T: Serialize>(header: &T, blobs: &[&[u8]]) -> Frame {
+        Frame {
+            header: header_json(header),
+            blobs: blobs.iter().map(|b| b.to_vec()).collect(),
+        }
+    }
+
     /// Parses the header as `T`.
     pub fn parse<T: for<'de> Deserialize<'de>>(&self) -> Result<T, String> {
         serde_json::from_slice(&self.header).map_err(|e| format!("bad frame header: {e}"))
@@ -226,5 +240,11 @@ mod tests {
         assert_eq!(f.blobs.len(), 2);
         assert_eq!(f.take_blob(0), b"stdin");
         assert!(decode_body(&bytes[4..bytes.len() - 2]).is_err());
+        let direct = Frame::new(&req, &[b"stdin", b""]);
+        let decoded = decode_body(&bytes[4..]).unwrap();
+        assert_eq!(
+            (direct.header, direct.blobs),
+            (decoded.header, decoded.blobs)
+        );
     }
 }

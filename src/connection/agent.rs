@@ -23,7 +23,7 @@ use crate::agent::proto::{self, Frame, Request};
 
 use super::{shell_quote, Become, ConnectionError};
 
-/// Whether agents are used unless a spec says otherwise (`FLOCK_AGENT=0` turns them off).
+/// Whether the remote agent is used unless a spec says otherwise (`FLOCK_AGENT=0` turns it off).
 pub fn enabled_by_default() -> bool {
     std::env::var("FLOCK_AGENT").map_or(true, |v| v != "0" && v != "no" && v != "false")
 }
@@ -72,10 +72,7 @@ pub(super) struct AgentChannel {
 fn slot_key(become_: Option<&Become>) -> Option<String> {
     match become_ {
         None => Some(String::new()),
-        Some(b) if b.password.is_none() => Some(format!(
-            "sudo:{}",
-            if b.user.is_empty() { "root" } else { &b.user }
-        )),
+        Some(b) if b.password.is_none() => Some(format!("sudo:{}", b.target_user())),
         Some(_) => None,
     }
 }
@@ -179,61 +176,51 @@ impl super::ssh::SshConnection {
             None => "exec \"$a\" --flock-agent \"$id\"".to_string(),
             Some(b) => format!(
                 "exec sudo -H -n -u {} -- \"$a\" --flock-agent \"$id\"",
-                shell_quote(if b.user.is_empty() { "root" } else { &b.user })
+                shell_quote(b.target_user())
             ),
         };
+        // The login shell runs this POSIX script directly (no `env`/`sh` in between); a shell that
+        // can't (csh, fish) makes the start fail, and the host gets the per-command path.
         let script = format!(
             "id={id}; for a in {candidates}; do [ -x \"$a\" ] && {run}; done; \
              echo \"FLOCK-AGENT-MISSING $(uname -m)\""
         );
-        // The login shell runs this POSIX script directly (no `env`/`sh` in between); a shell that
-        // can't (csh, fish) makes the start fail, and the host gets the per-command path.
-        let command = script;
         let permit = self.session_permit().await?;
         let channel = self.open_channel().await?;
         let (mut reader, writer) = channel.split();
-        if writer.exec(true, command.into_bytes()).await.is_err() {
+        if writer.exec(true, script.into_bytes()).await.is_err() {
             return Ok(Start::Failed);
         }
+        // The first line decides: the agent's hello, the script's "missing", or the agent's
+        // "mismatch" (another binary at that path: upload ours, as when missing).
         let mut buf = Vec::new();
         let deadline = tokio::time::Instant::now() + self.timeout().max(Duration::from_secs(5));
         loop {
-            if buf.starts_with(proto::HELLO) {
-                buf.drain(..proto::HELLO.len());
-                return Ok(Start::Ready(AgentChannel {
-                    reader,
-                    writer,
-                    buf,
-                    _permit: permit,
-                }));
-            }
-            if let Some(rest) = buf.strip_prefix(b"FLOCK-AGENT-MISSING ") {
-                if rest.ends_with(b"\n") {
-                    return Ok(Start::Missing(String::from_utf8_lossy(rest).into_owned()));
+            if let Some(nl) = buf.iter().position(|&b| b == b'\n') {
+                let line = &buf[..=nl];
+                if line == proto::HELLO {
+                    buf.drain(..=nl);
+                    return Ok(Start::Ready(AgentChannel {
+                        reader,
+                        writer,
+                        buf,
+                        _permit: permit,
+                    }));
                 }
-            } else if !proto::HELLO.starts_with(&buf[..buf.len().min(proto::HELLO.len())])
-                && !b"FLOCK-AGENT-MISSING ".starts_with(&buf[..buf.len().min(20)])
-            {
-                // Something else answered (a mismatching binary said so and exited).
-                return Ok(if buf.starts_with(b"FLOCK-AGENT-MISMATCH") {
-                    Start::Missing(std::env::consts::ARCH.into())
-                } else {
-                    Start::Failed
+                return Ok(match line.strip_prefix(b"FLOCK-AGENT-MISSING ") {
+                    Some(arch) => Start::Missing(String::from_utf8_lossy(arch).into_owned()),
+                    None if line.starts_with(b"FLOCK-AGENT-MISMATCH") => {
+                        Start::Missing(std::env::consts::ARCH.into())
+                    }
+                    None => Start::Failed,
                 });
             }
-            let msg = match tokio::time::timeout_at(deadline, reader.wait()).await {
-                Ok(Some(m)) => m,
-                _ => return Ok(Start::Failed),
-            };
-            match msg {
-                ChannelMsg::Data { data } => buf.extend_from_slice(&data),
-                ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. } => {
-                    if buf.starts_with(b"FLOCK-AGENT-MISMATCH") {
-                        return Ok(Start::Missing(std::env::consts::ARCH.into()));
-                    }
-                    return Ok(Start::Failed);
-                }
-                _ => {}
+            match tokio::time::timeout_at(deadline, reader.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => buf.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. }))
+                | Ok(None)
+                | Err(_) => return Ok(Start::Failed),
+                Ok(Some(_)) => {}
             }
         }
     }

@@ -31,6 +31,17 @@ pub struct Become {
     pub password: Option<String>,
 }
 
+impl Become {
+    /// The user to become: `user`, or root when none is named.
+    pub fn target_user(&self) -> &str {
+        if self.user.is_empty() {
+            "root"
+        } else {
+            &self.user
+        }
+    }
+}
+
 impl std::fmt::Debug for Become {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Become")
@@ -111,7 +122,7 @@ impl ConnectSpec {
                 port: true,
                 user: true,
             },
-            agent: agent::enabled_by_default(),
+            agent: agent_enabled_by_default(),
         }
     }
 }
@@ -283,10 +294,9 @@ impl Connection {
         match &self.inner {
             Inner::Ssh(c) => c.agent_call(req, blobs, become_).await,
             Inner::Local(c) if c.in_process() && become_.is_none() => {
-                let frame = crate::agent::proto::encode(req, blobs);
+                let request = Frame::new(req, blobs);
                 let reply = tokio::task::spawn_blocking(move || {
-                    let body = crate::agent::proto::decode_body(&frame[4..])?;
-                    let out = crate::agent::handle(body);
+                    let out = crate::agent::handle(request);
                     crate::agent::proto::decode_body(&out[4..])
                 })
                 .await
@@ -316,10 +326,7 @@ impl Connection {
     }
 }
 
-/// Whether the remote agent is used unless a spec says otherwise (`FLOCK_AGENT=0` turns it off).
-pub fn agent_enabled_by_default() -> bool {
-    agent::enabled_by_default()
-}
+pub use agent::enabled_by_default as agent_enabled_by_default;
 
 /// Quotes `s` for a POSIX shell (single quotes; embedded `'` as `'\''`).
 pub fn shell_quote(s: &str) -> String {

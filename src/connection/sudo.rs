@@ -32,11 +32,7 @@ pub(crate) struct SudoCommand {
 impl SudoCommand {
     /// Wraps `script` to run as `become_.user`.
     pub(crate) fn new(script: &str, become_: &Become) -> Self {
-        let user = if become_.user.is_empty() {
-            "root"
-        } else {
-            become_.user.as_str()
-        };
+        let user = become_.target_user();
         let id = format!("{:016x}", rand::random::<u64>());
         let prompt = format!("[flock-sudo-{id}]");
         let marker = format!("FLOCK-SUDO-OK-{id}");

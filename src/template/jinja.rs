@@ -420,6 +420,28 @@ impl std::fmt::Debug for dyn HostVarsLookup {
     }
 }
 
+impl HostVarsObj {
+    /// A host's converted value: from the snapshot's cache, shared by every host of the task,
+    /// or (for lookups without one) from this render's.
+    fn cached(&self, host: &str) -> Option<MjValue> {
+        match self.lookup.template_cache() {
+            Some(shared) => shared.get(host),
+            None => self.cache.lock().ok()?.get(host).cloned(),
+        }
+    }
+
+    fn remember(&self, host: &str, value: &MjValue) {
+        match self.lookup.template_cache() {
+            Some(shared) => shared.put(host, value),
+            None => {
+                if let Ok(mut cache) = self.cache.lock() {
+                    cache.insert(host.to_string(), value.clone());
+                }
+            }
+        }
+    }
+}
+
 impl Object for HostVarsObj {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         ObjectRepr::Map
@@ -427,12 +449,7 @@ impl Object for HostVarsObj {
 
     fn get_value(self: &Arc<Self>, key: &MjValue) -> Option<MjValue> {
         let host = key.as_str()?;
-        if let Ok(cache) = self.cache.lock() {
-            if let Some(v) = cache.get(host) {
-                return Some(v.clone());
-            }
-        }
-        if let Some(v) = self.lookup.template_cache().and_then(|c| c.get(host)) {
+        if let Some(v) = self.cached(host) {
             return Some(v);
         }
         let order = if self.legacy {
@@ -441,11 +458,7 @@ impl Object for HostVarsObj {
             MapOrder::Insertion
         };
         let v = value_to_mj(self.lookup.get(host)?, order);
-        if let Some(shared) = self.lookup.template_cache() {
-            shared.put(host, &v);
-        } else if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(host.to_string(), v.clone());
-        }
+        self.remember(host, &v);
         Some(v)
     }
 
