@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use flock::lab::TestLab;
 use packages_support::{
-    build_deb, on_host, playbook, recap, scanpackages, task_states, touched, Scratch,
+    assert_states, build_deb, on_host, playbook, recap, scanpackages, task_states, touched, Scratch,
 };
 
 const INSTALL: &str = r#"
@@ -117,13 +117,7 @@ fn apt_on_a_debian_lab() {
     let out = playbook(&lab, &inv, &install, &[]);
     let t_second = t.elapsed();
     assert!(out.status.success());
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok", "ok"],
-            "{h} second run"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok", "ok"], "second run");
 
     // A new version in the repository: latest (with a cache update) upgrades, then is ok.
     build_deb(&s.0, &repo, "flock-hello", "2.0");
@@ -138,15 +132,11 @@ fn apt_on_a_debian_lab() {
         assert_eq!(version(&lab, h, "flock-tools"), "install ok installed 1.0");
     }
     let out = playbook(&lab, &inv, &latest, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} latest again");
-    }
+    assert_states(&out, &hosts, &["ok"], "latest again");
     // A pinned version is kept (flock-tools 2.0 is the candidate now).
     let pin = s.write("pin.yml", PIN);
     let out = playbook(&lab, &inv, &pin, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} pin");
-    }
+    assert_states(&out, &hosts, &["ok"], "pin");
 
     // A missing package fails the host with apt's message.
     let missing = s.write("missing.yml", MISSING);
@@ -178,13 +168,7 @@ fn apt_on_a_debian_lab() {
         assert_eq!(version(&lab, h, "flock-file"), "");
     }
     let out = playbook(&lab, &inv, &remove, &[]);
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok"],
-            "{h} remove again"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok"], "remove again");
     eprintln!(
         "timings: debian lab up {t_up:?}, first install run {t_install:?}, second run {t_second:?}, total {:?}",
         t0.elapsed()

@@ -7,8 +7,8 @@ mod packages_support;
 
 use flock::lab::TestLab;
 use packages_support::{
-    build_deb, gpg_export, gpg_key, on_host, playbook, recap, scanpackages, sign_flat_repo,
-    task_states, touched, Scratch,
+    assert_states, build_deb, gpg_export, gpg_key, on_host, playbook, recap, scanpackages,
+    sign_flat_repo, task_states, touched, Scratch,
 };
 
 const LIST: &str = "/etc/apt/sources.list.d/file_srv_flock_lab_signed.list";
@@ -79,13 +79,7 @@ fn apt_key_and_apt_repository_on_a_debian_lab() {
         );
     }
     let out = playbook(&lab, &inv, &play, &[]);
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok", "ok", "ok"],
-            "{h} second run"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok", "ok", "ok"], "second run");
 
     // A repository that is not there: apt's message, and no source file left behind.
     let bad = s.write(
@@ -132,11 +126,5 @@ fn apt_key_and_apt_repository_on_a_debian_lab() {
         .contains(&fpr));
     }
     let out = playbook(&lab, &inv, &remove, &[]);
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok"],
-            "{h} remove again"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok"], "remove again");
 }

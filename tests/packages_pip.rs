@@ -6,7 +6,9 @@
 mod packages_support;
 
 use flock::lab::TestLab;
-use packages_support::{build_wheel, on_host, playbook, recap, task_states, Scratch};
+use packages_support::{
+    assert_states, build_wheel, on_host, playbook, recap, task_states, Scratch,
+};
 
 const X: &str = "virtualenv=/opt/venv extra_args='--no-index --find-links=/srv/flock-lab/wheels'";
 
@@ -57,9 +59,7 @@ fn pip_on_a_debian_lab() {
         assert_eq!(ver(&lab, h, "flock_tools"), "1.0");
     }
     let out = playbook(&lab, &inv, &install, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok", "ok"], "{h} second run");
-    }
+    assert_states(&out, &hosts, &["ok", "ok"], "second run");
 
     // latest: a new wheel lands; --check asks pip, then the upgrade, then ok.
     build_wheel(&wheels, "flock_hello", "2.0");
@@ -82,17 +82,9 @@ fn pip_on_a_debian_lab() {
         assert_eq!(ver(&lab, h, "flock_hello"), "2.0");
     }
     let out = playbook(&lab, &inv, &latest, &["--check"]);
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok"],
-            "{h} latest --check again"
-        );
-    }
+    assert_states(&out, &hosts, &["ok"], "latest --check again");
     let out = playbook(&lab, &inv, &latest, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} latest again");
-    }
+    assert_states(&out, &hosts, &["ok"], "latest again");
 
     // A missing package: pip's message.
     let missing = s.write(
@@ -124,7 +116,5 @@ fn pip_on_a_debian_lab() {
         assert!(ver(&lab, h, "flock_hello").contains("No module named"));
     }
     let out = playbook(&lab, &inv, &remove, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} remove again");
-    }
+    assert_states(&out, &hosts, &["ok"], "remove again");
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use flock::lab::{Flavor, TestLab};
 use packages_support::{
-    build_rpm, createrepo, on_host, playbook, recap, task_states, touched, Scratch,
+    assert_states, build_rpm, createrepo, on_host, playbook, recap, task_states, touched, Scratch,
 };
 
 const INSTALL: &str = r#"
@@ -114,13 +114,7 @@ fn yum_on_an_el_lab() {
     let out = playbook(&lab, &inv, &install, &[]);
     let t_second = t.elapsed();
     assert!(out.status.success());
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok", "ok"],
-            "{h} second run"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok", "ok"], "second run");
 
     // A new version in the repository: latest upgrades, then is ok.
     build_rpm(&s.0, &repo, "flock-hello", "2.0");
@@ -150,13 +144,7 @@ fn yum_on_an_el_lab() {
         );
     }
     let out = playbook(&lab, &inv, &install, &[]);
-    for h in &hosts {
-        assert_eq!(
-            task_states(&out.stdout, h),
-            ["ok", "ok", "ok"],
-            "{h} latest again"
-        );
-    }
+    assert_states(&out, &hosts, &["ok", "ok", "ok"], "latest again");
 
     // A missing package fails the host with dnf's message.
     let missing = s.write("missing.yml", MISSING);
@@ -194,9 +182,7 @@ fn yum_on_an_el_lab() {
         );
     }
     let out = playbook(&lab, &inv, &remove, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} remove again");
-    }
+    assert_states(&out, &hosts, &["ok"], "remove again");
     eprintln!(
         "timings: el lab up {t_up:?}, first install run {t_install:?}, second run {t_second:?}, total {:?}",
         t0.elapsed()

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use flock::lab::TestLab;
-use packages_support::{on_host, playbook, recap, task_states, Scratch};
+use packages_support::{assert_states, on_host, playbook, recap, task_states, Scratch};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -83,9 +83,7 @@ fn git_on_a_debian_lab() {
         assert_eq!(at(h), c1);
     }
     let out = playbook(&lab, &inv, &head, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} clone again");
-    }
+    assert_states(&out, &hosts, &["ok"], "clone again");
 
     // A new commit: pulled (after --check reports it without fetching).
     let c2 = commit(&work, "two\n");
@@ -100,9 +98,7 @@ fn git_on_a_debian_lab() {
     }
     // update=no leaves it.
     let out = playbook(&lab, &inv, &play("noup.yml", "update=no"), &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} update=no");
-    }
+    assert_states(&out, &hosts, &["ok"], "update=no");
     let out = playbook(&lab, &inv, &head, &["-v"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("\"before\": \"{c1}\"")), "{text}");
@@ -120,9 +116,7 @@ fn git_on_a_debian_lab() {
         assert_eq!(at(h), c1);
     }
     let out = playbook(&lab, &inv, &tag, &[]);
-    for h in &hosts {
-        assert_eq!(task_states(&out.stdout, h), ["ok"], "{h} tag again");
-    }
+    assert_states(&out, &hosts, &["ok"], "tag again");
     let master = play("master.yml", "version=master force=no");
     let out = playbook(&lab, &inv, &master, &[]);
     for h in &hosts {

@@ -90,6 +90,13 @@ pub fn task_states(stdout: &[u8], host: &str) -> Vec<String> {
     out
 }
 
+/// Asserts that every host's task statuses in `out` are `expected`; `what` names the run.
+pub fn assert_states(out: &Output, hosts: &[String], expected: &[&str], what: &str) {
+    for h in hosts {
+        assert_eq!(task_states(&out.stdout, h), expected, "{h} {what}");
+    }
+}
+
 /// Runs a shell command on a lab host and returns its trimmed stdout.
 pub fn on_host(lab: &Lab, host: &str, cmd: &str) -> String {
     let out = lab.exec_on_host(host, cmd).expect("exec on host");
