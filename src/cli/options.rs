@@ -79,8 +79,9 @@ pub struct RunOptions {
     /// More output (-v, -vv, -vvv …).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Host key checking: yes (known_hosts must match), accept-new, no. Default: no for
-    /// Ansible 1.2 playbooks (as 1.2 did), yes for modern ones.
+    /// Host key checking: yes (known_hosts must list the host), accept-new (record a host on
+    /// first contact, refuse a changed key), no. Default: $ANSIBLE_HOST_KEY_CHECKING, else
+    /// accept-new, for every dialect (1.2 did not check at all).
     #[arg(long = "host-key-checking", value_name = "MODE")]
     pub host_key_checking: Option<String>,
     /// Read the playbook as `1.2` or `modern` Ansible instead of detecting it.

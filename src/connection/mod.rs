@@ -154,10 +154,38 @@ impl std::fmt::Debug for ConnectSpec {
 pub enum HostKeyChecking {
     /// Must match `~/.ssh/known_hosts`; unknown hosts are refused.
     Strict,
-    /// Unknown hosts are added, changed keys are refused.
+    /// Unknown hosts are added, changed keys are refused (OpenSSH's `accept-new`): the default
+    /// for every dialect.
     AcceptNew,
-    /// No checking (Ansible's `host_key_checking = False`; what 1.2 did).
+    /// No checking (Ansible's `host_key_checking = False`; what 1.2's paramiko and ssh
+    /// connections did). Only when asked for.
     Off,
+}
+
+impl HostKeyChecking {
+    /// The policy for a `--host-key-checking` value or `ANSIBLE_HOST_KEY_CHECKING` setting:
+    /// `yes`/`true`/`strict`, `accept-new`, `no`/`false`/`off` (any case, as Ansible's
+    /// booleans). Anything else is an error, so a typo never turns checking off.
+    pub fn from_setting(value: &str) -> Result<HostKeyChecking, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "yes" | "y" | "true" | "t" | "on" | "1" | "strict" => Ok(HostKeyChecking::Strict),
+            "accept-new" | "accept_new" => Ok(HostKeyChecking::AcceptNew),
+            "no" | "n" | "false" | "f" | "off" | "0" => Ok(HostKeyChecking::Off),
+            _ => Err(format!(
+                "host key checking: expected yes, accept-new or no, got {value:?}"
+            )),
+        }
+    }
+
+    /// The policy asked for by `flag` (`--host-key-checking`), else by the environment
+    /// variable `ANSIBLE_HOST_KEY_CHECKING`, else `AcceptNew`.
+    pub fn configured(flag: Option<&str>) -> Result<HostKeyChecking, String> {
+        let env = std::env::var("ANSIBLE_HOST_KEY_CHECKING").ok();
+        match flag.or(env.as_deref().filter(|v| !v.trim().is_empty())) {
+            Some(v) => HostKeyChecking::from_setting(v),
+            None => Ok(HostKeyChecking::AcceptNew),
+        }
+    }
 }
 
 /// Output of one remote command.
@@ -354,4 +382,26 @@ pub fn shell_quote(s: &str) -> String {
 /// on stdin. The password itself is never part of the command line.
 pub fn sudo_wrap(script: &str, become_: &Become) -> String {
     sudo::SudoCommand::new(script, become_).command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostKeyChecking;
+
+    #[test]
+    fn host_key_settings() {
+        assert_eq!(
+            HostKeyChecking::from_setting("False"),
+            Ok(HostKeyChecking::Off)
+        );
+        assert_eq!(
+            HostKeyChecking::from_setting("yes"),
+            Ok(HostKeyChecking::Strict)
+        );
+        assert_eq!(
+            HostKeyChecking::from_setting("accept-new"),
+            Ok(HostKeyChecking::AcceptNew)
+        );
+        assert!(HostKeyChecking::from_setting("nope").is_err());
+    }
 }

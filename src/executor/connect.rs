@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use crate::cli::RunOptions;
 use crate::connection::{Become, ConnectSpec, HostKeyChecking, Transport};
-use crate::template::Dialect;
 use crate::value::{Map, Value};
 
 /// Passwords asked for once per run (`-k`, `-K`). Never printed.
@@ -96,7 +95,6 @@ pub fn connect_spec(
     reach: &Reach,
     opts: &RunOptions,
     passwords: &Passwords,
-    dialect: Dialect,
 ) -> ConnectSpec {
     let connection = var_str(vars, &["ansible_connection"])
         .or_else(|| reach.connection.clone())
@@ -133,13 +131,9 @@ pub fn connect_spec(
     }
     let password =
         var_str(vars, &["ansible_ssh_pass", "ansible_password"]).or_else(|| passwords.ssh.clone());
-    let host_key_checking = match opts.host_key_checking.as_deref() {
-        Some("yes" | "true" | "strict") => HostKeyChecking::Strict,
-        Some("accept-new") => HostKeyChecking::AcceptNew,
-        Some(_) => HostKeyChecking::Off,
-        None if dialect == Dialect::Legacy12 => HostKeyChecking::Off,
-        None => HostKeyChecking::AcceptNew,
-    };
+    // Checked before the run starts (`run_request`): an invalid setting never gets here.
+    let host_key_checking = HostKeyChecking::configured(opts.host_key_checking.as_deref())
+        .unwrap_or(HostKeyChecking::AcceptNew);
     ConnectSpec {
         inventory_name: host.to_string(),
         transport: transport(&connection),

@@ -98,14 +98,7 @@ fn ssh_argv(target: &str, opts: &RunOptions) -> Result<Vec<String>, String> {
         user,
         ..Default::default()
     };
-    let spec = connect::connect_spec(
-        &host,
-        &vars,
-        &reach,
-        opts,
-        &Passwords::default(),
-        crate::template::Dialect::Modern,
-    );
+    let spec = connect::connect_spec(&host, &vars, &reach, opts, &Passwords::default());
     let mut argv = vec!["ssh".to_string(), "-p".into(), spec.port.to_string()];
     for key in &spec.private_keys {
         argv.push("-i".into());

@@ -628,7 +628,7 @@ impl Runner {
         Option<crate::connection::Become>,
     ) {
         (
-            connect_spec(host, vars, reach, &self.opts, &self.passwords, self.dialect),
+            connect_spec(host, vars, reach, &self.opts, &self.passwords),
             become_for(reach, &self.opts, &self.passwords),
         )
     }

@@ -19,6 +19,8 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
     let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars)
         .map_err(|e| RunError::Msg(e.to_string()))?;
     let forced = forced_dialect(&req.opts)?;
+    crate::connection::HostKeyChecking::configured(req.opts.host_key_checking.as_deref())
+        .map_err(RunError::Msg)?;
     match req.kind {
         RunKind::Playbooks(paths) => {
             let mut books = Vec::new();
