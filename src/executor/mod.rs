@@ -7,6 +7,7 @@ mod freeform;
 mod handlers;
 mod hoststate;
 mod list;
+mod nohosts;
 mod play;
 pub mod results;
 mod run;
@@ -36,6 +37,9 @@ pub enum RunKind {
         args: String,
         /// Only list the hosts.
         list_hosts: bool,
+        /// The 2013 toolkit's form (`flock ping @@HOSTS` …, which ran Ansible 1.2's `ansible`):
+        /// answer as 1.2 did where ansible-core differs (no matching host: exit 1).
+        legacy_cli: bool,
     },
 }
 
@@ -62,6 +66,15 @@ pub enum RunError {
     /// A message already naming the file, line and column where input is involved.
     #[error("{0}")]
     Msg(String),
+    /// Stop with exit code `code` after printing `msg` (when not empty) as it is: Ansible's
+    /// own wording, e.g. `No hosts matched`.
+    #[error("{msg}")]
+    Stop {
+        /// The line for stderr.
+        msg: String,
+        /// The exit code.
+        code: u8,
+    },
 }
 
 /// `flock ssh [user@]HOST`: an interactive SSH session to the host's inventory address.

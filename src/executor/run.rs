@@ -33,6 +33,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             }
             let dialect =
                 forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
+            super::nohosts::check_playbook(&inventory, req.opts.limit.as_deref(), dialect)?;
             if let Some(code) =
                 super::list::list_modes(&req.pb, &books, &inventory, &req.opts, dialect)?
             {
@@ -56,8 +57,11 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             module,
             args,
             list_hosts,
+            legacy_cli,
         } => {
             let dialect = forced.unwrap_or(Dialect::Modern);
+            let legacy = legacy_cli || dialect == Dialect::Legacy12;
+            super::nohosts::check_adhoc(&inventory, &pattern, req.opts.limit.as_deref(), legacy)?;
             if list_hosts {
                 let hosts = inventory
                     .select(&pattern, req.opts.limit.as_deref(), dialect)
@@ -152,6 +156,12 @@ pub fn run_blocking(req: RunRequest) -> ExitCode {
     };
     match rt.block_on(run_request(req)) {
         Ok(code) => ExitCode::from(code),
+        Err(RunError::Stop { msg, code }) => {
+            if !msg.is_empty() {
+                eprintln!("{msg}");
+            }
+            ExitCode::from(code)
+        }
         Err(e) => {
             eprintln!("ERROR: {e}");
             ExitCode::from(1)

@@ -268,6 +268,12 @@ impl Inventory {
         }
     }
 
+    /// The elements of the (modern) `pattern` that match no host, for ansible-core's
+    /// "Could not match supplied host pattern" warnings.
+    pub fn unmatched_elements(&self, pattern: &str) -> Vec<String> {
+        pattern::unmatched_modern(self, pattern)
+    }
+
     /// A host's inventory variables in Ansible 1.2's order (see [`Self::host_vars_dialect`]).
     pub fn host_vars(&self, host: &str) -> Map {
         self.host_vars_dialect(host, Dialect::Legacy12)

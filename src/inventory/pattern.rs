@@ -379,6 +379,22 @@ fn match_one_modern(inv: &Inventory, p: &str) -> Result<Vec<String>, InventoryEr
     Ok(hosts)
 }
 
+/// The elements of a modern pattern (without `&`/`!` and subscripts) that match no host, as
+/// ansible-core warns about them (`Could not match supplied host pattern`); `all` and `@file`
+/// elements are never listed.
+pub(super) fn unmatched_modern(inv: &Inventory, pattern: &str) -> Vec<String> {
+    split_modern(pattern)
+        .into_iter()
+        .filter_map(|p| {
+            let expr = p.strip_prefix(['!', '&']).unwrap_or(&p);
+            let (base, _) = split_subscript(expr).ok()?;
+            let skip = base == "all" || base.starts_with('@') || inv.has_host(base);
+            let none = enumerate_modern(inv, base).is_ok_and(|h| h.is_empty());
+            (!skip && none).then(|| base.to_string())
+        })
+        .collect()
+}
+
 fn enumerate_modern(inv: &Inventory, pattern: &str) -> Result<Vec<String>, InventoryError> {
     let m = Matcher::new(pattern, false)?;
     let mut out: Vec<String> = Vec::new();
