@@ -169,6 +169,12 @@ pub enum Command {
     Playbook(PlaybookArgs),
     /// `ansible`'s command line.
     Adhoc(AdhocArgs),
+    /// The remote agent's files on hosts (`~/.flock/agent/` of the login user).
+    Agent {
+        /// What to do.
+        #[command(subcommand)]
+        action: AgentAction,
+    },
     /// Real test hosts on this machine, in network namespaces.
     Lab(crate::lab::cli::LabArgs),
     /// The grid certificate authority (what `flock-ca` did).
@@ -184,6 +190,47 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// `flock agent …`.
+#[derive(Subcommand, Debug)]
+pub enum AgentAction {
+    /// Remove the uploaded agent (`~/.flock/agent/`, and `~/.flock` when that leaves it empty)
+    /// from the hosts matching a pattern, without starting the agent.
+    Clean {
+        /// Host pattern (as for `flock adhoc`).
+        pattern: String,
+        /// Options (`-i`, `-u`, `--private-key` …; sudo is not used: the files are the login
+        /// user's).
+        #[command(flatten)]
+        run: RunOptions,
+    },
+}
+
+/// The script `flock agent clean` runs on each host (plain session, login user).
+const AGENT_CLEAN_SCRIPT: &str = "d=\"$HOME/.flock\"; if [ -e \"$d/agent\" ]; then \
+     rm -rf \"$d/agent\" || exit 1; echo \"removed $d/agent\"; \
+     else echo \"no agent files in $d/agent\"; fi; rmdir \"$d\" 2>/dev/null; exit 0";
+
+/// `flock agent clean PATTERN`: one `raw` command per host on a plain session (never the agent,
+/// which would have to be uploaded first), as the login user.
+fn agent_clean(pattern: String, mut run: RunOptions) -> ExitCode {
+    run.no_agent = true;
+    run.sudo = false;
+    run.become_ = false;
+    run.become_user = None;
+    run.dialect = Some("modern".into());
+    executor::run(RunRequest {
+        kind: RunKind::Adhoc {
+            pattern,
+            module: "raw".into(),
+            args: AGENT_CLEAN_SCRIPT.into(),
+            list_hosts: false,
+            legacy_cli: false,
+        },
+        opts: run,
+        pb: PlaybookOptions::default(),
+    })
 }
 
 /// `flock start|stop|restart HOSTS SERVICE`.
@@ -276,6 +323,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             opts: a.run,
             pb: PlaybookOptions::default(),
         }),
+        Command::Agent {
+            action: AgentAction::Clean { pattern, run },
+        } => agent_clean(pattern, run),
         Command::Lab(a) => crate::lab::cli::run(a),
         Command::Ca(a) => crate::ca::cli::run(a),
         Command::Vpn(a) => crate::ca::cli::run_vpn(a),

@@ -96,6 +96,9 @@ pub struct RunOptions {
     /// Read the sudo password from this environment variable instead of prompting (scripts).
     #[arg(long = "become-pass-env", value_name = "VAR")]
     pub become_pass_env: Option<String>,
+    /// Never start the remote agent (set by `flock agent clean`, which removes it).
+    #[arg(skip)]
+    pub no_agent: bool,
 }
 
 /// `ansible-playbook`-only flags.

@@ -149,6 +149,8 @@ impl super::ssh::SshConnection {
             Start::Ready(c) => return Ok(Some(c)),
             Start::Failed => return Ok(None),
             Start::Missing(arch) if arch.trim() != std::env::consts::ARCH => return Ok(None),
+            // `--check`: nothing is written on the host, not even the agent.
+            Start::Missing(_) if !self.agent_install() => return Ok(None),
             Start::Missing(_) => {}
         }
         if !self.upload_self(exe).await? {

@@ -84,6 +84,9 @@ pub struct ConnectSpec {
     /// Use the remote agent (`flock --flock-agent`) where it can run; default on unless
     /// `FLOCK_AGENT=0`.
     pub agent: bool,
+    /// Upload the agent to `~/.flock/agent/` when the host has no usable copy; off in
+    /// `--check` runs, which leave hosts unchanged (they use a visible copy or plain sessions).
+    pub agent_install: bool,
 }
 
 /// Marks the fields of a [`ConnectSpec`] that hold fallback values.
@@ -123,6 +126,7 @@ impl ConnectSpec {
                 user: true,
             },
             agent: agent_enabled_by_default(),
+            agent_install: true,
         }
     }
 }
@@ -145,6 +149,7 @@ impl std::fmt::Debug for ConnectSpec {
             .field("ssh_config", &self.ssh_config)
             .field("fallbacks", &self.fallbacks)
             .field("agent", &self.agent)
+            .field("agent_install", &self.agent_install)
             .finish()
     }
 }

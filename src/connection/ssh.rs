@@ -39,6 +39,8 @@ pub(super) struct SshConnection {
     agents: super::agent::Agents,
     /// Whether agents may be used (`ConnectSpec::agent`).
     agent: bool,
+    /// Whether the agent may be uploaded (`ConnectSpec::agent_install`).
+    agent_install: bool,
     timeout: Duration,
     /// The `ProxyJump` host's connection the session is tunnelled through (kept open).
     jump: Option<Box<SshConnection>>,
@@ -197,6 +199,7 @@ impl SshConnection {
             sessions: Arc::new(Semaphore::new(MAX_SESSIONS)),
             agents: Default::default(),
             agent: spec.agent,
+            agent_install: spec.agent_install,
             timeout: spec.timeout,
             jump: None,
         })
@@ -210,6 +213,11 @@ impl SshConnection {
     /// Whether the remote agent may be used on this connection.
     pub(super) fn agent_enabled(&self) -> bool {
         self.agent
+    }
+
+    /// Whether the agent may be uploaded to the host when it has none.
+    pub(super) fn agent_install(&self) -> bool {
+        self.agent_install
     }
 
     /// This connection's agents.

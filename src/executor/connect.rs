@@ -148,7 +148,8 @@ pub fn connect_spec(
         known_hosts: None,
         ssh_config: None,
         fallbacks,
-        agent: crate::connection::agent_enabled_by_default(),
+        agent: crate::connection::agent_enabled_by_default() && !opts.no_agent,
+        agent_install: !opts.check,
     }
 }
 
