@@ -113,27 +113,122 @@ pub fn file_common_options() -> Vec<OptSpec> {
 }
 
 /// An argument problem; fails the task with Ansible's kind of message, changes nothing.
+/// `Display` gives Ansible 1.2's wording; [`ArgError::modern_message`] ansible-core's.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ArgError {
-    /// `unsupported parameter for module: K`.
-    #[error("unsupported parameter for module: {0}")]
-    Unsupported(String),
+    /// `unsupported parameter for module: K` (every unknown key, in the order given).
+    #[error("unsupported parameter for module: {}", .0[0])]
+    Unsupported(Vec<String>),
     /// `missing required arguments: K`.
     #[error("missing required arguments: {0}")]
     Missing(String),
     /// `value of K must be one of: a,b, got: X`.
-    #[error("value of {name} must be one of: {choices}, got: {got}")]
+    #[error("value of {name} must be one of: {}, got: {got}", choices.join(","))]
     Choice {
+        /// The option.
         name: String,
-        choices: String,
+        /// Its accepted values.
+        choices: Vec<String>,
+        /// What was given.
         got: String,
     },
     /// Wrong type.
     #[error("argument {name} is of invalid type: {msg}")]
-    Type { name: String, msg: String },
+    Type {
+        /// The option.
+        name: String,
+        /// What is wrong (1.2's wording).
+        msg: String,
+        /// The type asked for.
+        want: ArgKind,
+        /// What was given.
+        given: Value,
+    },
     /// `this module requires key=value arguments`.
     #[error("this module requires key=value arguments ({0})")]
     NotKeyValue(String),
+}
+
+/// Python's type name of a value as ansible-core's messages print it.
+fn python_type(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "str",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+        Value::Null => "NoneType",
+    }
+}
+
+impl ArgError {
+    /// ansible-core's message for this problem in module `module` with spec `spec`
+    /// ("Unsupported parameters for (stat) module: x. Supported parameters include: …").
+    pub fn modern_message(&self, module: &str, spec: &ArgSpec) -> String {
+        match self {
+            ArgError::Unsupported(keys) => {
+                let mut keys = keys.clone();
+                keys.sort();
+                let common = if spec.file_common {
+                    file_common_options()
+                } else {
+                    Vec::new()
+                };
+                let all: Vec<&OptSpec> = spec.options.iter().chain(common.iter()).collect();
+                let mut names: Vec<&str> = all.iter().map(|o| o.name).collect();
+                names.sort_unstable();
+                let mut aliases: Vec<&str> =
+                    all.iter().flat_map(|o| o.aliases.iter().copied()).collect();
+                aliases.sort_unstable();
+                let alias_text = if aliases.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", aliases.join(", "))
+                };
+                format!(
+                    "Unsupported parameters for ({module}) module: {}. Supported parameters include: {}{alias_text}.",
+                    keys.join(", "),
+                    names.join(", ")
+                )
+            }
+            ArgError::Choice { name, choices, got } => {
+                format!(
+                    "value of {name} must be one of: {}, got: {got}",
+                    choices.join(", ")
+                )
+            }
+            ArgError::Type {
+                name,
+                want,
+                given,
+                msg,
+            } => {
+                let ty = python_type(given);
+                let what = match want {
+                    ArgKind::Bool => format!(
+                        "bool: The value {} is not a valid boolean. Valid booleans include: 0, 1, 'no', 'on', '1', 'true', 'yes', 't', 'off', 'false', '0', 'f', 'n', 'y'",
+                        python_repr(given)
+                    ),
+                    ArgKind::Int => format!(
+                        "int: \"{}\" cannot be converted to an int",
+                        python_repr(given)
+                    ),
+                    _ => return format!("argument '{name}' is of type {ty}: {msg}"),
+                };
+                format!("argument '{name}' is of type {ty} and we were unable to convert to {what}")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Python's `repr()` of a scalar (strings in single quotes).
+fn python_repr(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        other => value_text(other),
+    }
 }
 
 /// Validated arguments, by canonical name.
@@ -158,11 +253,24 @@ impl ModuleArgs {
         };
         let all: Vec<&OptSpec> = spec.options.iter().chain(common.iter()).collect();
         let mut values = IndexMap::new();
+        let unknown: Vec<String> = given
+            .keys()
+            .filter(|k| {
+                !all.iter()
+                    .any(|o| o.name == *k || o.aliases.contains(&k.as_str()))
+            })
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(ArgError::Unsupported(unknown));
+        }
         for (key, value) in given {
-            let opt = all
+            let Some(opt) = all
                 .iter()
                 .find(|o| o.name == key || o.aliases.contains(&key.as_str()))
-                .ok_or_else(|| ArgError::Unsupported(key.clone()))?;
+            else {
+                continue;
+            };
             if opt.name == "free_form" {
                 continue;
             }
@@ -258,7 +366,7 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
         if !ok {
             return Err(ArgError::Choice {
                 name: opt.name.into(),
-                choices: opt.choices.join(","),
+                choices: opt.choices.iter().map(|c| c.to_string()).collect(),
                 got: text,
             });
         }
@@ -266,6 +374,8 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
     let type_err = |msg: &str| ArgError::Type {
         name: opt.name.into(),
         msg: msg.into(),
+        want: opt.kind,
+        given: value.clone(),
     };
     Ok(match opt.kind {
         ArgKind::Raw => value.clone(),
@@ -351,7 +461,12 @@ mod tests {
             parse_kv("path=/etc/x create=yes mode=0644 line=\"%wheel ALL=(ALL) NOPASSWD:ALL\"");
         assert!(rest.is_empty());
         let err = ModuleArgs::validate(&spec(), &given, None).unwrap_err();
-        assert_eq!(err, ArgError::Unsupported("line".into()));
+        assert_eq!(err, ArgError::Unsupported(vec!["line".into()]));
+        assert_eq!(err.to_string(), "unsupported parameter for module: line");
+        assert_eq!(
+            err.modern_message("lineinfile", &ArgSpec { file_common: false, ..spec() }),
+            "Unsupported parameters for (lineinfile) module: line. Supported parameters include: create, dest, state (name, path)."
+        );
         let (given, _) = parse_kv("path=/etc/x create=yes mode=0644");
         let args = ModuleArgs::validate(&spec(), &given, None).unwrap();
         assert_eq!(args.str("dest"), Some("/etc/x"));

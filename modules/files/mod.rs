@@ -1,10 +1,11 @@
-//! The file family: `file`, `copy`, `template`, `lineinfile`, `authorized_key`, `get_url`.
+//! The file family: `file`, `copy`, `template`, `lineinfile`, `authorized_key`, `get_url`, `stat`.
 
 pub mod common;
 pub mod copy;
 pub mod file;
 pub mod get_url;
 pub mod lineinfile;
+pub mod stat;
 pub mod template;
 
 use super::Module;
@@ -16,4 +17,5 @@ pub static MODULES: &[&dyn Module] = &[
     &copy::Copy,
     &lineinfile::LineInFile,
     &get_url::GetUrl,
+    &stat::Stat,
 ];

@@ -656,6 +656,11 @@ impl<'r> TaskRunner<'r> {
         }
         let args = match ModuleArgs::validate(spec, &args_map, free_form) {
             Ok(a) => a,
+            Err(e) if self.dialect() == Dialect::Modern => {
+                let mut r = ItemResult::msg(Status::Failed, e.modern_message(name, spec));
+                r.result.insert("changed".into(), Value::Bool(false));
+                return r;
+            }
             Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
         };
         let task_check = task.check_mode.as_ref().map(truthy);

@@ -121,13 +121,58 @@ pub const KNOWN_LOOKUPS: &[&str] = &[
     "url",
 ];
 
+/// Collections whose every module name resolves to flock's short name (ansible-core's own
+/// modules, its `ansible.legacy` view, and flock's modules).
 const FQCN_PREFIXES: &[&str] = &["ansible.builtin.", "ansible.legacy.", "flock."];
 
-/// The short module name for `name` (`ansible.builtin.copy` → `copy`).
+/// The collections ansible-core's `ansible_builtin_runtime.yml` redirects flock's modules to
+/// (`sysctl` → `ansible.posix.sysctl`, …), with the modules of [`KNOWN_MODULES`] each holds.
+/// `ansible.posix.copy` is no module in Ansible, so it is none here either.
+const COLLECTION_MODULES: &[(&str, &[&str])] = &[
+    (
+        "ansible.posix.",
+        &[
+            "authorized_key",
+            "mount",
+            "seboolean",
+            "selinux",
+            "sysctl",
+            "synchronize",
+        ],
+    ),
+    (
+        "community.general.",
+        &[
+            "easy_install",
+            "filesystem",
+            "gem",
+            "ini_file",
+            "lvg",
+            "lvol",
+            "modprobe",
+            "timezone",
+        ],
+    ),
+    ("community.mysql.", &["mysql_db", "mysql_user"]),
+    (
+        "community.rabbitmq.",
+        &["rabbitmq_plugin", "rabbitmq_user", "rabbitmq_vhost"],
+    ),
+];
+
+/// The short module name for `name` (`ansible.builtin.copy` → `copy`, `ansible.posix.sysctl` →
+/// `sysctl`); a name of another collection, or one its collection does not hold, is returned
+/// unchanged (and so is unknown).
 pub fn canonical_module_name(name: &str) -> &str {
-    FQCN_PREFIXES
+    if let Some(short) = FQCN_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) {
+        return short;
+    }
+    COLLECTION_MODULES
         .iter()
-        .find_map(|p| name.strip_prefix(p))
+        .find_map(|(prefix, held)| {
+            name.strip_prefix(prefix)
+                .filter(|short| held.contains(short))
+        })
         .unwrap_or(name)
 }
 

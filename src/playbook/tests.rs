@@ -217,3 +217,52 @@ fn include_role_is_a_runtime_task_and_modules_are_checked() {
     }
     assert!(!is_known_module("frobnicate"));
 }
+
+#[test]
+fn collection_names_resolve_to_native_modules_that_collection_holds() {
+    for (fqcn, short) in [
+        ("ansible.builtin.stat", "stat"),
+        ("ansible.legacy.shell", "shell"),
+        ("ansible.posix.sysctl", "sysctl"),
+        ("ansible.posix.authorized_key", "authorized_key"),
+        ("ansible.posix.mount", "mount"),
+        ("community.general.ini_file", "ini_file"),
+        ("community.general.lvol", "lvol"),
+        ("community.mysql.mysql_user", "mysql_user"),
+        ("community.rabbitmq.rabbitmq_user", "rabbitmq_user"),
+    ] {
+        assert_eq!(canonical_module_name(fqcn), short);
+        assert!(is_known_module(fqcn), "{fqcn}");
+    }
+    // A collection does not hold another's modules, nor ansible-core's.
+    for other in [
+        "ansible.posix.copy",
+        "community.general.sysctl",
+        "community.mysql.ini_file",
+        "someone.else.copy",
+    ] {
+        assert_eq!(canonical_module_name(other), other);
+        assert!(!is_known_module(other), "{other}");
+    }
+    let d = tempfile::tempdir().unwrap();
+    let top = write(
+        d.path(),
+        "site.yml",
+        "- hosts: all\n  tasks:\n    - ansible.posix.sysctl: name=net.ipv4.ip_forward value=1\n    - action: community.general.ini_file path=/x section=s option=o value=v\n",
+    );
+    let pb = load(&top).unwrap();
+    let t = &pb.plays[0].tasks;
+    assert_eq!(
+        (t[0].module.as_str(), t[0].module_as_written.as_str()),
+        ("sysctl", "ansible.posix.sysctl")
+    );
+    assert_eq!(t[1].module, "ini_file");
+    let bad = write(
+        d.path(),
+        "bad.yml",
+        "- hosts: all\n  tasks:\n    - ansible.posix.copy: src=a dest=b\n",
+    );
+    let err = load(&bad).unwrap_err().to_string();
+    assert!(err.contains("ansible.posix.copy"), "{err}");
+    assert!(err.starts_with(&format!("{}:3:7:", bad.display())), "{err}");
+}
