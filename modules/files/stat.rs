@@ -346,7 +346,7 @@ mod tests {
         assert_eq!(st["xusr"], false);
         assert_eq!(st["roth"], true);
         assert_eq!(st["woth"], false);
-        assert_eq!(st["atime"].to_string(), "1796621542.360426");
+        assert_eq!(st["atime"].to_string(), "1796621542.3604262");
         assert_eq!(st["mtime"].to_string(), "1796621542.0");
         assert_eq!(st["pw_name"], "root");
         assert!(st.get("gr_name").is_none());
