@@ -9,7 +9,8 @@ recap counts, and the end state of every host.
 
 Exclusions (what only one tool writes on purpose, listed here and in docs/compat.md):
   * paths under /root/.ansible, /root/.cache and `*.pyc` (Ansible 1.2's module temp files and
-    the Python it runs on the hosts);
+    the Python it runs on the hosts), and /root/.flock (flock's agent, uploaded when the hosts
+    cannot see the controller's binary, e.g. a checkout under /tmp);
   * file timestamps are not compared (diff lists no times).
 Nothing else is hidden.
 
@@ -96,7 +97,8 @@ SEQUENCE = [
     ("warewulf", "master=core-01"),
 ]
 
-EXCLUDE = [re.compile(p) for p in (r"^/root/\.ansible(/|$)", r"^/root/\.cache(/|$)", r"\.pyc$")]
+EXCLUDE = [re.compile(p) for p in (r"^/root/\.ansible(/|$)", r"^/root/\.flock(/|$)", r"^/root/\.cache(/|$)",
+                                    r"\.pyc$")]
 
 # Package-manager bookkeeping (see the docstring): classified as lab-only when 1.2's package module
 # could not import its Python library (IMPORT_FAIL in 1.2's log).
@@ -112,13 +114,16 @@ RECAP_RE = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\
 
 
 def restore_corpus(dst):
-    """Copies the corpus, turning its stored symlink stubs back into symlinks."""
+    """Copies the corpus, turning its stored symlink stubs back into symlinks (real ones are kept)."""
     shutil.rmtree(dst, ignore_errors=True)
-    for root, _dirs, files in os.walk(CORPUS):
+    for root, dirs, files in os.walk(CORPUS):
         rel = os.path.relpath(root, CORPUS)
         os.makedirs(os.path.join(dst, rel), exist_ok=True)
-        for f in files:
+        for f in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
             src, out = os.path.join(root, f), os.path.join(dst, rel, f)
+            if os.path.islink(src):  # a git checkout's real symlink, maybe dangling (keys, ca)
+                os.symlink(os.readlink(src), out)
+                continue
             data = open(src, "rb").read()
             if 0 < len(data) <= 64 and re.fullmatch(rb"[A-Za-z0-9./_-]+", data):
                 os.symlink(data.decode(), out)

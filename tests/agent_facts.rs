@@ -2,6 +2,8 @@
 //! the `setup` module's gathering script, key by key, on this machine and on a lab host (needs
 //! root for the lab). Only values that change between two runs are left out (see [`VOLATILE`]).
 
+mod packages_support;
+
 use std::process::Command;
 
 use flock::agent::facts::{collect, FACTS_ARG};
@@ -101,6 +103,8 @@ fn native_facts_equal_the_script_on_this_machine() {
 /// Compares the script's and the native facts on a lab host of `flavor`, as root and as
 /// `nobody` (files it cannot read, mounts it cannot stat).
 fn compare_on_lab_host(flavor: Flavor) {
+    // The binary runs on the host itself: a copy the host can see (hosts have their own /tmp).
+    let flock = packages_support::host_visible_flock();
     let lab = TestLab::with_flavor(1, flavor);
     let host = lab.hosts()[0].name.clone();
     for (user, as_user) in [
@@ -122,7 +126,7 @@ fn compare_on_lab_host(flavor: Flavor) {
             run(&mut lab.command_on_host(&host, &full).expect("host command"))
         };
         let script = on_host(&["/bin/sh", "-c", SCRIPT]);
-        let native = on_host(&[env!("CARGO_BIN_EXE_flock"), FACTS_ARG]);
+        let native = on_host(&[&flock, FACTS_ARG]);
         let facts = assert_same_facts(&script, &native);
         assert_eq!(facts["ansible_user_id"], user);
         assert_eq!(facts["ansible_hostname"], host.as_str());

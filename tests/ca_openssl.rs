@@ -73,14 +73,9 @@ fn mode(p: &Path) -> u32 {
     fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-fn corpus() -> Option<PathBuf> {
-    let m = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        m.join("../shared/flock-2013"),
-        m.join("../../shared/flock-2013"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
+/// The corpus (`FLOCK_CORPUS_DIR`, see `build.rs`).
+fn corpus() -> PathBuf {
+    PathBuf::from(env!("FLOCK_CORPUS_DIR"))
 }
 
 /// A grid CA `coreca` with signed host `core-01` and user `sysop` (ECDSA keys: fast).
@@ -921,13 +916,11 @@ impl Drop for Netns {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(flock_root, flock_openvpn, flock_corpus)),
+    ignore = "needs root, openvpn, /dev/net/tun (scripts/test.sh) and ../shared/flock-2013"
+)]
 fn openvpn_tunnel_with_flock_vpn_files_and_the_playbook_server_conf() {
-    let root = nix::unistd::Uid::effective().is_root();
-    let have = |c: &str| Command::new(c).arg("--version").output().is_ok();
-    if !root || !have("openvpn") || !Path::new("/dev/net/tun").exists() {
-        eprintln!("SKIP: needs root, openvpn and /dev/net/tun");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     vpn_ca(d);
@@ -957,15 +950,11 @@ fn openvpn_tunnel_with_flock_vpn_files_and_the_playbook_server_conf() {
     ] {
         fs::copy(k.join(from), etc.join(to)).unwrap();
     }
-    let conf = match corpus() {
-        Some(c) => fs::read_to_string(c.join("roles/vpn/templates/etc/openvpn/server.conf.j2"))
-            .unwrap()
-            // The playbook's "Ubuntu fix" task.
-            .replace("\ngroup nobody", "\ngroup nogroup"),
-        None => "port 11940\nproto tcp\ndev tun\nca ca.crt\ncert server.crt\nkey server.key\n\
-                 dh dh2048.pem\nserver 10.8.0.0 255.255.255.0\ntls-auth ta.key 0\ncomp-lzo\n"
-            .to_string(),
-    };
+    let template = corpus().join("roles/vpn/templates/etc/openvpn/server.conf.j2");
+    let conf = fs::read_to_string(&template)
+        .unwrap_or_else(|e| panic!("{}: {e}", template.display()))
+        // The playbook's "Ubuntu fix" task.
+        .replace("\ngroup nobody", "\ngroup nogroup");
     fs::write(etc.join("server.conf"), conf).unwrap();
     let net = Netns::new();
     let spawn = |ns: &str, dir: &Path, conf: &str, log: &Path| {

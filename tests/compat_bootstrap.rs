@@ -10,8 +10,10 @@
 //! Ansible 1.2 needs Python 2 on the hosts: the test copies the machine's pyenv 2.7.18 once to
 //! /var/tmp/flock-python27 (lab hosts see the machine's root file system under their overlay, but
 //! not /root) and points `ansible_python_interpreter` at a wrapper there; flock ignores that
-//! variable. Left out of the end-state comparison: `/root/.ansible` (Ansible's own temp dirs).
-//! Skipped (loudly) without the oracle (/opt/ansible12 and pyenv's 2.7.18).
+//! variable. Left out of the end-state comparison: each tool's own files, `/root/.ansible`
+//! (Ansible's temp dirs) and `/root/.flock` (flock's agent, uploaded when the host cannot see
+//! the controller's binary: always on a real host, here when the checkout is under `/tmp`).
+//! Ignored (see `build.rs`) without the oracle (/opt/ansible12 and pyenv's 2.7.18) or the corpus.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,27 +23,10 @@ use flock::lab::{Lab, TestLab};
 
 const PY: &str = "/root/.pyenv/versions/2.7.18";
 const PY_COPY: &str = "/var/tmp/flock-python27";
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/flock-2013");
 
+/// The corpus (`FLOCK_CORPUS_DIR`, see `build.rs`).
 fn corpus() -> PathBuf {
-    let p = PathBuf::from(CORPUS);
-    if p.join("bootstrap.yml").exists() {
-        p
-    } else {
-        PathBuf::from("/work/shared/flock-2013")
-    }
-}
-
-fn oracle_available() -> bool {
-    let ok = Path::new("/opt/ansible12/bin/ansible-playbook").exists()
-        && Path::new(PY).join("bin/python2.7").exists()
-        && corpus().join("bootstrap.yml").exists();
-    if !ok {
-        eprintln!(
-            "\n!!!!!!!!!! SKIPPED: Ansible 1.2 oracle or corpus missing (/opt/ansible12, {PY}, flock-2013) !!!!!!!!!!\n"
-        );
-    }
-    ok
+    PathBuf::from(env!("FLOCK_CORPUS_DIR"))
 }
 
 /// Python 2.7 where lab hosts can run it, with a wrapper that finds its libpython.
@@ -212,7 +197,7 @@ fn end_state(lab: &Lab, host: &str) -> BTreeMap<String, String> {
     lab.changes(host)
         .expect("changes")
         .into_iter()
-        .filter(|c| !c.path.starts_with("/root/.ansible"))
+        .filter(|c| !c.path.starts_with("/root/.ansible") && !c.path.starts_with("/root/.flock"))
         .map(|c| {
             let rel = c.path.strip_prefix("/").unwrap_or(&c.path);
             let content = if c.kind.to_string() == "file" {
@@ -251,10 +236,11 @@ fn compare_run(labs: (&Lab, &Lab), dir: &Path, invs: (&str, &str), extra: &[&str
 }
 
 #[test]
+#[cfg_attr(
+    not(all(flock_ansible12, flock_corpus)),
+    ignore = "needs Ansible 1.2 in /opt/ansible12, pyenv's Python 2.7.18 (scripts/test.sh) and ../shared/flock-2013"
+)]
 fn bootstrap_side_by_side_with_ansible_12() {
-    if !oracle_available() {
-        return;
-    }
     let python = host_python();
     let dir = scratch();
     let a = TestLab::new(3);

@@ -17,20 +17,14 @@ const MAC: &str = "08:00:27:14:68:75";
 const KS: &str = "08-00-27-14-68-75";
 
 /// A scratch space whose inventory serves 10.77.1.100-150 from 10.77.1.254.
-fn lab_space() -> Option<(tempfile::TempDir, PathBuf)> {
-    let (dir, root) = scratch()?;
+fn lab_space() -> (tempfile::TempDir, PathBuf) {
+    let (dir, root) = scratch();
     fs::write(
         root.join("hosts"),
         "boot_server=10.77.1.254\ndhcp_range=\"10.77.1.100,10.77.1.150,255.255.255.0,1h\"\ninterface=eth1\n",
     )
     .unwrap();
-    Some((dir, root))
-}
-
-fn have(tool: &str) -> bool {
-    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        .iter()
-        .any(|d| Path::new(d).join(tool).is_file())
+    (dir, root)
 }
 
 /// Two namespaces and their processes; removed on drop.
@@ -242,16 +236,12 @@ fn wait_exit(lab: &mut Lab, pid: u32) -> std::process::ExitStatus {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(flock_root, flock_corpus, flock_jockey_tools)),
+    ignore = "needs root, ../shared/flock-2013 and ip, dnsmasq, busybox, tftp, curl (scripts/test.sh)"
+)]
 fn dhcp_tftp_and_http_in_a_lab() {
-    let is_root = nix::unistd::geteuid().is_root();
-    let tools = ["ip", "dnsmasq", "busybox", "tftp", "curl"];
-    if !is_root || !tools.iter().all(|t| have(t)) {
-        eprintln!("SKIP: needs root and {tools:?} (scripts/test.sh installs them)");
-        return;
-    }
-    let Some((dir, root)) = lab_space() else {
-        return;
-    };
+    let (dir, root) = lab_space();
     // A binary file too: the real PXELINUX loader when installed, else some bytes.
     let loader: Vec<u8> = fs::read("/usr/lib/PXELINUX/pxelinux.0")
         .unwrap_or_else(|_| (0..70_000u32).map(|i| (i * 7 % 256) as u8).collect());
@@ -444,24 +434,16 @@ fn dhcp_tftp_and_http_in_a_lab() {
 /// `pxelinux.cfg/01-<mac>`, picks its DEFAULT label and asks for that label's kernel
 /// (`centos64/vmlinuz`), which is where the test stops: no installer images are needed.
 #[test]
+#[cfg_attr(
+    not(all(flock_root, flock_corpus, flock_qemu_pxe)),
+    ignore = "needs root, ../shared/flock-2013, qemu-system-x86, ipxe-qemu, pxelinux, syslinux-common, dnsmasq-base, /dev/net/tun (scripts/test.sh)"
+)]
 fn qemu_guest_pxe_boots_to_the_kickstart_label() {
+    // build.rs checked that these exist (cfg flock_qemu_pxe).
     let rom = Path::new("/usr/lib/ipxe/qemu/pxe-e1000.rom");
     let pxelinux = Path::new("/usr/lib/PXELINUX/pxelinux.0");
     let ldlinux = Path::new("/usr/lib/syslinux/modules/bios/ldlinux.c32");
-    let ready = nix::unistd::geteuid().is_root()
-        && have("qemu-system-x86_64")
-        && have("dnsmasq")
-        && [rom, pxelinux, ldlinux].iter().all(|p| p.is_file())
-        && Path::new("/dev/net/tun").exists();
-    if !ready {
-        eprintln!(
-            "SKIP: needs root, qemu-system-x86, ipxe-qemu, pxelinux, syslinux-common, dnsmasq-base"
-        );
-        return;
-    }
-    let Some((dir, root)) = lab_space() else {
-        return;
-    };
+    let (dir, root) = lab_space();
     fs::copy(pxelinux, root.join("boot/pxelinux.0")).unwrap();
     fs::copy(ldlinux, root.join("boot/ldlinux.c32")).unwrap();
     let flock = env!("CARGO_BIN_EXE_flock");

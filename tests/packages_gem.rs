@@ -10,11 +10,8 @@ use flock::lab::TestLab;
 use packages_support::{on_host, playbook, recap, task_states, Scratch};
 
 #[test]
+#[cfg_attr(not(flock_gem), ignore = "needs ruby's gem (scripts/test.sh)")]
 fn gem_on_a_debian_lab() {
-    if !std::path::Path::new("/usr/bin/gem").exists() {
-        eprintln!("NOTE: ruby (gem) is not installed on this machine; test skipped");
-        return;
-    }
     let lab = TestLab::new(1);
     let s = Scratch::new("gem");
     let src = s.0.join("gemsrc");

@@ -1,11 +1,14 @@
 //! The executor end to end on real lab hosts (real sshd over russh): failures, unreachable hosts,
-//! handlers, exit codes, `--check`, `.retry` files.
+//! handlers, exit codes, `--check` (on hosts that see the controller's binary and on hosts it
+//! uploads itself to), `.retry` files.
 
 // Scratch dirs and `flock playbook` inside a lab: the same helpers as the packages_* tests.
 mod packages_support;
 
 use flock::lab::TestLab;
-use packages_support::{playbook as run_playbook, recap, Scratch};
+use packages_support::{
+    host_visible_flock, playbook as run_playbook, playbook_with, recap, Scratch,
+};
 
 const FAIL_PLAY: &str = r#"
 - hosts: lab
@@ -64,24 +67,25 @@ fn failure_on_one_host_unreachable_on_another_handlers_where_notified() {
     );
 }
 
-#[test]
-fn check_mode_changes_nothing_and_second_run_is_idempotent() {
-    let lab = TestLab::new(2);
-    let names: Vec<String> = lab.hosts().iter().map(|h| h.name.clone()).collect();
-    let s = Scratch::new("check");
-    let inv = s.write("hosts", &lab.inventory_text());
-    let pb = s.write(
-        "play.yml",
-        r#"
+const CHECK_PLAY: &str = r#"
 - hosts: lab
   tasks:
     - copy: content="x=1\n" dest=/etc/flock-check.conf mode=0644
     - file: path=/srv/flock-dir state=directory mode=0755
     - lineinfile: dest=/etc/flock-lines line="a = b" create=yes
-"#,
-    );
+"#;
+
+#[test]
+fn check_mode_changes_nothing_and_second_run_is_idempotent() {
+    // Hosts that see the controller's binary run it as the agent: nothing is uploaded.
+    let flock = host_visible_flock();
+    let lab = TestLab::new(2);
+    let names: Vec<String> = lab.hosts().iter().map(|h| h.name.clone()).collect();
+    let s = Scratch::new("check");
+    let inv = s.write("hosts", &lab.inventory_text());
+    let pb = s.write("play.yml", CHECK_PLAY);
     let before: Vec<_> = names.iter().map(|h| lab.diff(h).expect("diff")).collect();
-    let out = run_playbook(&lab, &inv, &pb, &["--check", "--diff"]);
+    let out = playbook_with(&lab, &[&flock], &inv, &pb, &["--check", "--diff"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -92,13 +96,41 @@ fn check_mode_changes_nothing_and_second_run_is_idempotent() {
     assert_eq!(before, after, "--check wrote nothing on any host");
     assert!(stdout.contains("+x=1"), "--diff shows the new content");
 
-    let out = run_playbook(&lab, &inv, &pb, &[]);
+    let out = playbook_with(&lab, &[&flock], &inv, &pb, &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(recap(&out.stdout, &names[0]).contains("changed=3"));
-    let out = run_playbook(&lab, &inv, &pb, &[]);
+    let out = playbook_with(&lab, &[&flock], &inv, &pb, &[]);
     assert!(
         recap(&out.stdout, &names[0]).contains("changed=0"),
         "second run changes nothing"
+    );
+}
+
+#[test]
+fn check_mode_on_hosts_that_cannot_see_the_binary_writes_only_the_agent() {
+    let lab = TestLab::new(1);
+    let host = lab.hosts()[0].name.clone();
+    let s = Scratch::new("check-upload");
+    // Under /tmp, which lab hosts have their own of: flock uploads itself as the agent.
+    let flock = s.0.join("flock");
+    std::fs::copy(env!("CARGO_BIN_EXE_flock"), &flock).expect("copy flock");
+    let flock = flock.to_string_lossy().into_owned();
+    let inv = s.write("hosts", &lab.inventory_text());
+    let pb = s.write("play.yml", CHECK_PLAY);
+    let out = playbook_with(&lab, &[&flock], &inv, &pb, &["--check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(recap(&out.stdout, &host).contains("changed=3"));
+    let written: Vec<String> = lab
+        .changes(&host)
+        .expect("diff")
+        .iter()
+        .map(|c| c.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written.len(), 3, "{written:?}");
+    assert_eq!(written[..2], ["/root/.flock", "/root/.flock/agent"]);
+    assert!(
+        written[2].starts_with("/root/.flock/agent/flock-"),
+        "--check wrote the agent's cached copy and nothing else: {written:?}"
     );
 }
 

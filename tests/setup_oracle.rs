@@ -1,7 +1,6 @@
 //! The `setup` module against Ansible 1.2's own setup module on this machine (local
-//! connection), key by key for the facts playbooks read. Skipped (loudly) without the oracle.
+//! connection), key by key for the facts playbooks read. Ignored (see `build.rs`) without the oracle.
 
-use std::path::Path;
 use std::process::Command;
 
 use flock::connection::{ConnectSpec, Connection, Transport};
@@ -10,13 +9,7 @@ use flock::{Map, Value};
 
 const PY: &str = "/root/.pyenv/versions/2.7.18/bin/python";
 
-fn oracle() -> Option<Map> {
-    if !Path::new("/opt/ansible12/bin/ansible").exists() || !Path::new(PY).exists() {
-        eprintln!(
-            "\n!!!!!!!!!! SKIPPED: Ansible 1.2 oracle missing (/opt/ansible12, {PY}) !!!!!!!!!!\n"
-        );
-        return None;
-    }
+fn oracle() -> Map {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("hosts");
     std::fs::write(
@@ -38,7 +31,7 @@ fn oracle() -> Option<Map> {
     let json = text.split_once(">>").map(|x| x.1).unwrap_or("");
     let v: Value = serde_json::from_str(json).expect("oracle JSON");
     match v.get("ansible_facts") {
-        Some(Value::Object(m)) => Some(m.clone()),
+        Some(Value::Object(m)) => m.clone(),
         _ => panic!("oracle printed no facts: {text}"),
     }
 }
@@ -65,8 +58,12 @@ fn sorted(v: &Value) -> Value {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_ansible12),
+    ignore = "needs Ansible 1.2 in /opt/ansible12 and pyenv's Python 2.7.18 (scripts/test.sh)"
+)]
 async fn setup_matches_ansible_12_key_by_key() {
-    let Some(want) = oracle() else { return };
+    let want = oracle();
     let got = ours().await;
     let mut compared = 0;
     let mut diffs = Vec::new();

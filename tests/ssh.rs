@@ -9,8 +9,12 @@ use flock::connection::{Become, Connection, ConnectionError, Fallbacks, HostKeyC
 use ssh_support::{keygen, Sshd, TempUser};
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn exec_collects_rc_stdout_stderr_and_streams_stdin() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let conn = Connection::open(&sshd.spec()).await.expect("connect");
     let out = conn
         .exec("echo out; echo err >&2; exit 3", None, None)
@@ -51,8 +55,12 @@ async fn exec_collects_rc_stdout_stderr_and_streams_stdin() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn hundred_concurrent_execs_share_one_connection() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let conn = Arc::new(Connection::open(&sshd.spec()).await.expect("connect"));
     // Every command reports the client port the server sees ($SSH_CLIENT = "ip port lport"):
     // one value means one TCP connection.
@@ -83,8 +91,12 @@ async fn hundred_concurrent_execs_share_one_connection() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn key_types_and_encrypted_keys() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let d = sshd.dir.path();
     let mut authorized = std::fs::read_to_string(d.join("authorized_keys")).unwrap();
     for (kind, pass) in [("rsa", ""), ("ecdsa", ""), ("ed25519", "sekrit phrase")] {
@@ -130,8 +142,12 @@ async fn key_types_and_encrypted_keys() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn password_authentication() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let user = TempUser::new();
     let mut spec = sshd.spec();
     spec.user = user.name.clone();
@@ -158,8 +174,12 @@ async fn password_authentication() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn known_hosts_mismatch_is_refused_with_file_and_line() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let other = sshd.dir.path().join("other_host_key");
     keygen(&other, "ed25519", "");
     let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
@@ -212,8 +232,12 @@ async fn known_hosts_mismatch_is_refused_with_file_and_line() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn accept_new_appends_then_strict_accepts() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let kh = sshd.known_hosts.clone();
     let mut spec = sshd.spec();
     spec.host_key_checking = HostKeyChecking::Strict;
@@ -256,8 +280,12 @@ async fn accept_new_appends_then_strict_accepts() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn sudo_with_and_without_password() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     // root: sudo -n to another user, no password needed.
     let conn = Connection::open(&sshd.spec()).await.expect("connect");
     let b = Become {
@@ -340,8 +368,12 @@ async fn sudo_with_and_without_password() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn unreachable_port_is_a_connect_error() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let mut spec = sshd.spec();
     // A port nobody listens on: bind then drop.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -373,8 +405,12 @@ async fn unreachable_port_is_a_connect_error() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn ssh_config_fills_in_fallbacks() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let cfg = sshd.dir.path().join("ssh_config");
     std::fs::write(
         &cfg,
@@ -442,8 +478,12 @@ async fn gather(conn: &Connection, filter: Option<&str>) -> flock::Map {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn setup_facts_over_ssh_are_sane() {
-    let Some(sshd) = Sshd::start() else { return };
+    let sshd = Sshd::start();
     let conn = Connection::open(&sshd.spec()).await.expect("connect");
     let t = std::time::Instant::now();
     let f = gather(&conn, None).await;
@@ -510,12 +550,14 @@ async fn setup_facts_over_ssh_are_sane() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn proxy_jump_one_hop() {
-    let Some(target) = Sshd::start() else { return };
-    let Some(jump) = Sshd::start() else { return };
-    let Some(no_fwd) = Sshd::start_with("AllowTcpForwarding no") else {
-        return;
-    };
+    let target = Sshd::start();
+    let jump = Sshd::start();
+    let no_fwd = Sshd::start_with("AllowTcpForwarding no");
     // The jump hosts accept the target's client key too.
     let key_pub = std::fs::read_to_string(target.dir.path().join("id_ed25519.pub")).unwrap();
     for j in [&jump, &no_fwd] {
@@ -563,10 +605,12 @@ async fn proxy_jump_one_hop() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn host_going_away_is_a_lost_connection() {
-    let Some(mut sshd) = Sshd::start() else {
-        return;
-    };
+    let mut sshd = Sshd::start();
     let conn = Connection::open(&sshd.spec()).await.expect("connect");
     assert_eq!(
         conn.exec("echo up", None, None).await.unwrap().stdout_str(),
@@ -593,12 +637,13 @@ async fn host_going_away_is_a_lost_connection() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(flock_sshd),
+    ignore = "needs /usr/sbin/sshd (openssh-server, scripts/test.sh)"
+)]
 async fn keyboard_interactive_password() {
-    let Some(sshd) =
-        Sshd::start_with("PasswordAuthentication no\nKbdInteractiveAuthentication yes\nUsePAM yes")
-    else {
-        return;
-    };
+    let sshd =
+        Sshd::start_with("PasswordAuthentication no\nKbdInteractiveAuthentication yes\nUsePAM yes");
     let user = TempUser::new();
     let mut spec = sshd.spec();
     spec.user = user.name.clone();

@@ -5,19 +5,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The corpus `space` directory, or `None` (tests then skip with a message).
-pub fn corpus_space() -> Option<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut candidates: Vec<PathBuf> = std::env::var_os("FLOCK_CORPUS")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    candidates.push(manifest.join("../shared/flock-2013"));
-    candidates.push(manifest.join("../../shared/flock-2013"));
-    candidates
-        .into_iter()
-        .map(|c| c.join("space"))
-        .find(|s| s.join("boot/kickstart").is_file())
+/// The corpus `space` directory (`FLOCK_CORPUS_DIR`, see `build.rs`).
+pub fn corpus_space() -> PathBuf {
+    PathBuf::from(env!("FLOCK_CORPUS_DIR")).join("space")
 }
 
 /// Copies the corpus space (templates, inventories, boot menu) into `dst`, writable.
@@ -45,17 +35,13 @@ pub fn scratch_space(corpus: &Path, dst: &Path) {
     }
 }
 
-/// A scratch copy of the corpus space in a new temporary directory: `(dir, dir/space)`, or
-/// `None` with a SKIP message when the corpus is missing.
-pub fn scratch() -> Option<(tempfile::TempDir, PathBuf)> {
-    let Some(corpus) = corpus_space() else {
-        eprintln!("SKIP: ../shared/flock-2013 not found");
-        return None;
-    };
-    let dir = tempfile::tempdir().unwrap();
+/// A scratch copy of the corpus space in a new temporary directory: `(dir, dir/space)`. Tests
+/// that use it carry `#[cfg_attr(not(flock_corpus), ignore = ...)]`.
+pub fn scratch() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("space");
-    scratch_space(&corpus, &root);
-    Some((dir, root))
+    scratch_space(&corpus_space(), &root);
+    (dir, root)
 }
 
 /// Runs `flock jockey --space SPACE ARGS…`: (exit code, stdout, stderr).

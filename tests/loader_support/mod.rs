@@ -11,16 +11,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The corpus directory, or `None` (tests then skip with a message).
-pub fn corpus_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FLOCK_CORPUS").map(PathBuf::from) {
-        return dir.is_dir().then_some(dir);
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/flock-2013", "../../shared/flock-2013"]
-        .iter()
-        .map(|rel| root.join(rel))
-        .find(|dir| dir.is_dir())
+/// The corpus directory (`$FLOCK_CORPUS` when the tests were built, else `../shared/flock-2013`
+/// beside the checkout). Tests that read it carry
+/// `#[cfg_attr(not(flock_corpus), ignore = ...)]` (see `build.rs`).
+pub fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("FLOCK_CORPUS_DIR"))
 }
 
 /// A symlink stub: a small file without a trailing newline whose whole text is a path.
@@ -36,36 +31,48 @@ pub fn symlink_target(path: &Path) -> Option<String> {
     (is_path && !text.ends_with('\n')).then_some(text)
 }
 
-/// Copy `src` to `dst`, turning symlink stubs into symlinks; returns how many were restored.
+/// Copy `src` to `dst`, turning symlink stubs into symlinks and copying real symlinks as they
+/// are (a git checkout of the toolkit has them, some dangling: `roles/vpn/keys -> ../../keys`);
+/// returns how many symlinks the copy holds.
 pub fn copy_restoring_symlinks(src: &Path, dst: &Path) -> usize {
-    fs::create_dir_all(dst).unwrap();
-    let mut restored = 0;
-    for entry in fs::read_dir(src).unwrap() {
-        let entry = entry.unwrap();
+    fs::create_dir_all(dst).unwrap_or_else(|e| panic!("mkdir {}: {e}", dst.display()));
+    let mut links = 0;
+    let entries = fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("read {}: {e}", src.display()));
         let (from, to) = (entry.path(), dst.join(entry.file_name()));
-        if from.is_dir() {
-            restored += copy_restoring_symlinks(&from, &to);
-        } else if let Some(target) = symlink_target(&from) {
-            std::os::unix::fs::symlink(target, &to).unwrap();
-            restored += 1;
+        let meta =
+            fs::symlink_metadata(&from).unwrap_or_else(|e| panic!("stat {}: {e}", from.display()));
+        let link_target = if meta.file_type().is_symlink() {
+            fs::read_link(&from).ok()
         } else {
-            fs::copy(&from, &to).unwrap();
+            symlink_target(&from).map(PathBuf::from)
+        };
+        if let Some(target) = link_target {
+            std::os::unix::fs::symlink(&target, &to)
+                .unwrap_or_else(|e| panic!("symlink {}: {e}", to.display()));
+            links += 1;
+        } else if meta.is_dir() {
+            links += copy_restoring_symlinks(&from, &to);
+        } else {
+            fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
         }
     }
-    restored
+    links
 }
 
 /// A scratch copy of the corpus with symlinks restored (kept alive by the returned guard).
-pub fn restored_corpus() -> Option<(tempfile::TempDir, PathBuf)> {
-    let src = corpus_dir()?;
-    let tmp = tempfile::tempdir().unwrap();
+pub fn restored_corpus() -> (tempfile::TempDir, PathBuf) {
+    let src = corpus_dir();
+    let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("flock");
-    let restored = copy_restoring_symlinks(&src, &root);
+    let links = copy_restoring_symlinks(&src, &root);
     assert!(
-        restored >= 30,
-        "expected the corpus' ~31 symlink stubs, restored {restored}"
+        links >= 30,
+        "expected the corpus' ~33 symlinks (or their stubs), found {links} in {}",
+        src.display()
     );
-    Some((tmp, root))
+    (tmp, root)
 }
 
 /// Every `.yml` file under `dir`, sorted.

@@ -60,6 +60,48 @@ pub fn playbook_with(lab: &Lab, prefix: &[&str], inv: &Path, pb: &Path, extra: &
     out
 }
 
+/// A copy of the test's flock binary where lab hosts see it too (`/var/tmp`; hosts have their own
+/// `/tmp`, so a checkout or target dir under `/tmp` is invisible to them), with the original's
+/// size and mtime: flock then starts this very binary as the agent on the hosts, uploads nothing.
+/// Call it before bringing the lab up (the hosts' overlay sees files that exist by then).
+pub fn host_visible_flock() -> String {
+    let exe = Path::new(env!("CARGO_BIN_EXE_flock"));
+    let meta = std::fs::metadata(exe).expect("stat flock");
+    let mtime = meta.modified().expect("mtime");
+    let stamp = mtime
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = Path::new("/var/tmp/flock-tests");
+    let dest = dir.join(format!("flock-{}-{stamp}", meta.len()));
+    if !dest.exists() {
+        std::fs::create_dir_all(dir).expect("mkdir /var/tmp/flock-tests");
+        let tmp = dir.join(format!(".flock.{}", std::process::id()));
+        std::fs::copy(exe, &tmp).expect("copy flock");
+        let f = std::fs::File::options()
+            .write(true)
+            .open(&tmp)
+            .expect("open copy");
+        f.set_modified(mtime).expect("set mtime");
+        std::fs::rename(&tmp, &dest).expect("rename copy");
+        remove_day_old_copies(dir);
+    }
+    dest.to_string_lossy().into_owned()
+}
+
+/// Copies of binaries built more than a day ago (other checkouts' current ones stay).
+fn remove_day_old_copies(dir: &Path) {
+    let day = std::time::Duration::from_secs(86_400);
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// `ok=.. changed=.. unreachable=.. failed=..` of `host` in the recap.
 pub fn recap(stdout: &[u8], host: &str) -> String {
     let text = String::from_utf8_lossy(stdout);

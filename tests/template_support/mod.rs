@@ -144,18 +144,3 @@ pub fn corpus_templates(root: &Path) -> Vec<(String, PathBuf, String)> {
     out.sort();
     out
 }
-
-/// The corpus (`$FLOCK_CORPUS`, else `../shared/flock-2013` next to the checkout) copied with
-/// its symlinks restored, or `None` if it is not on this machine.
-pub fn restored_corpus() -> Option<(tempfile::TempDir, PathBuf)> {
-    let candidates = [
-        std::env::var_os("FLOCK_CORPUS").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/flock-2013")),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/flock-2013")),
-    ];
-    let src = candidates.into_iter().flatten().find(|p| p.is_dir())?;
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("flock");
-    crate::loader_support::copy_restoring_symlinks(&src, &root);
-    Some((tmp, root))
-}
