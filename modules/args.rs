@@ -315,8 +315,15 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
     })
 }
 
-/// What ansible-core prints in place of a secret option's value.
+/// What ansible-core prints in place of a secret option's value inside a longer text.
 pub const MASK: &str = "********";
+
+/// What ansible-core prints in place of a value that is exactly a secret option's value.
+pub const MASKED_VALUE: &str = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER";
+
+/// Secrets shorter than this are masked only where a whole value equals them: `password=*`
+/// (a locked account) must not turn every `*` of a result into the mask.
+const MIN_MASKED_SUBSTRING: usize = 4;
 
 /// The values given (under their names or aliases) for the options `spec` marks `no_log`:
 /// ansible-core's `no_log_values`. Empty values are not secrets.
@@ -340,8 +347,8 @@ pub fn is_no_log_option(spec: &ArgSpec, key: &str) -> bool {
         .any(|o| o.no_log && (o.name == key || o.aliases.contains(&key)))
 }
 
-/// ansible-core's `remove_values`: every occurrence of a secret in the strings (and keys) of
-/// `v` replaced by [`MASK`].
+/// ansible-core's `remove_values`: a string (or key) that is a secret becomes [`MASKED_VALUE`],
+/// every occurrence of a secret inside a longer one [`MASK`].
 pub fn hide_values(v: &mut Value, secrets: &[String]) {
     if secrets.is_empty() {
         return;
@@ -359,25 +366,42 @@ pub fn hide_values(v: &mut Value, secrets: &[String]) {
         Value::Number(n) => {
             let text = n.to_string();
             if secrets.contains(&text) {
-                *v = Value::String(MASK.into());
+                *v = Value::String(MASKED_VALUE.into());
             }
         }
         Value::Bool(_) | Value::Null => {}
     }
 }
 
-/// `text` with every occurrence of a secret replaced by [`MASK`].
+/// `text` as [`MASKED_VALUE`] if it is a secret, else with every occurrence of a secret (of at
+/// least [`MIN_MASKED_SUBSTRING`] characters) replaced by [`MASK`].
 pub fn hide_in_text(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_string(), |t, secret| {
-        t.replace(secret.as_str(), MASK)
-    })
+    if secrets.iter().any(|s| s == text) {
+        return MASKED_VALUE.into();
+    }
+    secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_MASKED_SUBSTRING)
+        .fold(text.to_string(), |t, secret| {
+            t.replace(secret.as_str(), MASK)
+        })
 }
 
 /// A `k=v` argument string with the values of the spec's `no_log` options replaced by [`MASK`]
-/// (what a banner of a task without a name may show).
+/// (what a banner of a task without a name may show); quoted values too.
 pub fn mask_kv_string(raw: &str, spec: &ArgSpec) -> String {
     let (given, _) = parse_kv(raw);
-    hide_in_text(raw, &no_log_values(spec, &given))
+    let mut out = raw.to_string();
+    for (key, value) in given.iter().filter(|(k, _)| is_no_log_option(spec, k)) {
+        let value = value_text(value);
+        for quote in ["\"", "'", ""] {
+            out = out.replace(
+                &format!("{key}={quote}{value}{quote}"),
+                &format!("{key}={MASK}"),
+            );
+        }
+    }
+    out
 }
 
 /// Splits an Ansible 1.2 `k=v` argument string (POSIX shlex, split at the first `=`).
@@ -426,8 +450,14 @@ mod tests {
         hide_values(&mut v, &secrets);
         assert_eq!(
             v,
-            serde_json::json!({"msg": "access denied for ********", "********": ["x********x"],
+            serde_json::json!({"msg": "access denied for ********", MASKED_VALUE: ["x********x"],
                 "state": "always"})
+        );
+        let mut v = serde_json::json!({"a": "s3cret", "lock": "*", "priv": "db.*:ALL"});
+        hide_values(&mut v, &["s3cret".into(), "*".into()]);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": MASKED_VALUE, "lock": MASKED_VALUE, "priv": "db.*:ALL"})
         );
     }
 
@@ -439,6 +469,10 @@ mod tests {
                 &secret_spec()
             ),
             "name=bob login_password=******** update_password=always"
+        );
+        assert_eq!(
+            mask_kv_string("name=* pw='a b' priv=db.*:ALL", &secret_spec()),
+            "name=* pw=******** priv=db.*:ALL"
         );
     }
 

@@ -58,7 +58,11 @@ fn modern_template_errors_are_task_failures() {
     let pb = s.write("site.yml", MODERN);
     let out = playbook(&lab, &inv, &pb, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(2), "a task failure, not unreachable");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a task failure, not unreachable"
+    );
     assert!(
         recap(&out.stdout, &host).contains("unreachable=0 failed=1"),
         "recap: {}",
@@ -82,7 +86,11 @@ fn modern_template_errors_are_task_failures() {
     }
     assert!(!stdout.contains("after"), "the failed host stops");
     assert_eq!(
-        packages_support::on_host(&lab, &host, "test -e /root/binary.out && echo yes || echo no"),
+        packages_support::on_host(
+            &lab,
+            &host,
+            "test -e /root/binary.out && echo yes || echo no"
+        ),
         "no"
     );
 }
@@ -97,7 +105,11 @@ fn legacy_template_errors_keep_12_counting_and_say_where() {
     let pb = s.write("when.yml", LEGACY_WHEN);
     let out = playbook(&lab, &inv, &pb, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(4), "1.2 counted the host unreachable");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "1.2 counted the host unreachable"
+    );
     assert!(recap(&out.stdout, &host).contains("unreachable=1"));
     let line = format!(
         "fatal: [{host}] => Conditional expression must evaluate to True or False: \
