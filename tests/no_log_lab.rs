@@ -220,4 +220,17 @@ fn legacy_banner_masks_a_secret_option() {
         "the 1.2 banner shows the action line with the password masked"
     );
     assert_no_secret("1.2 run", &all);
+    let listed = playbook_with(
+        &lab,
+        &[env!("CARGO_BIN_EXE_flock")],
+        &inv,
+        &pb,
+        &["--list-tasks"],
+    );
+    let all = text(&listed);
+    assert!(
+        all.contains("    user name=nolog2 password=********\n"),
+        "--list-tasks"
+    );
+    assert_no_secret("--list-tasks", &all);
 }
