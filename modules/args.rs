@@ -44,6 +44,8 @@ pub struct OptSpec {
     pub choices: &'static [&'static str],
     /// Default (as text, converted like a given value).
     pub default: Option<&'static str>,
+    /// A secret (Ansible's `no_log=True` in the argument spec): its value is never printed.
+    pub no_log: bool,
 }
 
 impl OptSpec {
@@ -56,6 +58,7 @@ impl OptSpec {
             required: false,
             choices: &[],
             default: None,
+            no_log: false,
         }
     }
     /// Marks the option required.
@@ -76,6 +79,11 @@ impl OptSpec {
     /// Sets the default.
     pub const fn default(mut self, default: &'static str) -> Self {
         self.default = Some(default);
+        self
+    }
+    /// Marks the option secret (`no_log`): its value is masked wherever it would be printed.
+    pub const fn no_log(mut self) -> Self {
+        self.no_log = true;
         self
     }
 }
@@ -417,6 +425,95 @@ fn convert(opt: &OptSpec, value: &Value) -> Result<Value, ArgError> {
     })
 }
 
+/// What ansible-core prints in place of a secret option's value inside a longer text.
+pub const MASK: &str = "********";
+
+/// What ansible-core prints in place of a value that is exactly a secret option's value.
+pub const MASKED_VALUE: &str = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER";
+
+/// Secrets shorter than this are masked only where a whole value equals them: `password=*`
+/// (a locked account) must not turn every `*` of a result into the mask.
+const MIN_MASKED_SUBSTRING: usize = 4;
+
+/// The values given (under their names or aliases) for the options `spec` marks `no_log`:
+/// ansible-core's `no_log_values`. Empty values are not secrets.
+pub fn no_log_values(spec: &ArgSpec, given: &Map) -> Vec<String> {
+    let mut values: Vec<String> = given
+        .iter()
+        .filter(|(key, _)| is_no_log_option(spec, key))
+        .map(|(_, v)| value_text(v))
+        .filter(|t| !t.is_empty())
+        .collect();
+    // Longest first, so a secret containing another is masked whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    values
+}
+
+/// Whether `key` names (or is an alias of) an option the spec marks `no_log`.
+pub fn is_no_log_option(spec: &ArgSpec, key: &str) -> bool {
+    spec.options
+        .iter()
+        .any(|o| o.no_log && (o.name == key || o.aliases.contains(&key)))
+}
+
+/// ansible-core's `remove_values`: a string (or key) that is a secret becomes [`MASKED_VALUE`],
+/// every occurrence of a secret inside a longer one [`MASK`].
+pub fn hide_values(v: &mut Value, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    match v {
+        Value::String(s) => *s = hide_in_text(s, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|x| hide_values(x, secrets)),
+        Value::Object(map) => {
+            let taken = std::mem::take(map);
+            for (k, mut x) in taken {
+                hide_values(&mut x, secrets);
+                map.insert(hide_in_text(&k, secrets), x);
+            }
+        }
+        Value::Number(n) => {
+            let text = n.to_string();
+            if secrets.contains(&text) {
+                *v = Value::String(MASKED_VALUE.into());
+            }
+        }
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// `text` as [`MASKED_VALUE`] if it is a secret, else with every occurrence of a secret (of at
+/// least [`MIN_MASKED_SUBSTRING`] characters) replaced by [`MASK`].
+pub fn hide_in_text(text: &str, secrets: &[String]) -> String {
+    if secrets.iter().any(|s| s == text) {
+        return MASKED_VALUE.into();
+    }
+    secrets
+        .iter()
+        .filter(|s| s.chars().count() >= MIN_MASKED_SUBSTRING)
+        .fold(text.to_string(), |t, secret| {
+            t.replace(secret.as_str(), MASK)
+        })
+}
+
+/// A `k=v` argument string with the values of the spec's `no_log` options replaced by [`MASK`]
+/// (what a banner of a task without a name may show); quoted values too.
+pub fn mask_kv_string(raw: &str, spec: &ArgSpec) -> String {
+    let (given, _) = parse_kv(raw);
+    let mut out = raw.to_string();
+    for (key, value) in given.iter().filter(|(k, _)| is_no_log_option(spec, k)) {
+        let value = value_text(value);
+        for quote in ["\"", "'", ""] {
+            out = out.replace(
+                &format!("{key}={quote}{value}{quote}"),
+                &format!("{key}={MASK}"),
+            );
+        }
+    }
+    out
+}
+
 /// Splits an Ansible 1.2 `k=v` argument string (POSIX shlex, split at the first `=`).
 /// Tokens without `=` are returned as the free-form remainder (joined with spaces).
 pub fn parse_kv(s: &str) -> (Map, Vec<String>) {
@@ -438,6 +535,56 @@ pub fn parse_kv(s: &str) -> (Map, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn secret_spec() -> ArgSpec {
+        ArgSpec {
+            options: vec![
+                OptSpec::new("name", ArgKind::Str),
+                OptSpec::new("login_password", ArgKind::Str)
+                    .aliases(&["pw"])
+                    .no_log(),
+                OptSpec::new("update_password", ArgKind::Str),
+            ],
+            free_form: false,
+            file_common: false,
+        }
+    }
+
+    #[test]
+    fn no_log_option_values_are_masked_everywhere() {
+        let (given, _) = parse_kv("name=bob pw=s3cret update_password=always");
+        let secrets = no_log_values(&secret_spec(), &given);
+        assert_eq!(secrets, vec!["s3cret".to_string()]);
+        let mut v = serde_json::json!({"msg": "access denied for s3cret", "s3cret": ["xs3cretx"],
+            "state": "always"});
+        hide_values(&mut v, &secrets);
+        assert_eq!(
+            v,
+            serde_json::json!({"msg": "access denied for ********", MASKED_VALUE: ["x********x"],
+                "state": "always"})
+        );
+        let mut v = serde_json::json!({"a": "s3cret", "lock": "*", "priv": "db.*:ALL"});
+        hide_values(&mut v, &["s3cret".into(), "*".into()]);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": MASKED_VALUE, "lock": MASKED_VALUE, "priv": "db.*:ALL"})
+        );
+    }
+
+    #[test]
+    fn banners_mask_secret_options_only() {
+        assert_eq!(
+            mask_kv_string(
+                "name=bob login_password=s3cret update_password=always",
+                &secret_spec()
+            ),
+            "name=bob login_password=******** update_password=always"
+        );
+        assert_eq!(
+            mask_kv_string("name=* pw='a b' priv=db.*:ALL", &secret_spec()),
+            "name=* pw=******** priv=db.*:ALL"
+        );
+    }
 
     fn spec() -> ArgSpec {
         ArgSpec {

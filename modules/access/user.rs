@@ -31,7 +31,7 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
         OptSpec::new("comment", ArgKind::Str),
         OptSpec::new("home", ArgKind::Path),
         OptSpec::new("shell", ArgKind::Str),
-        OptSpec::new("password", ArgKind::Str),
+        OptSpec::new("password", ArgKind::Str).no_log(),
         OptSpec::new("force", ArgKind::Bool).default("no"),
         OptSpec::new("remove", ArgKind::Bool).default("no"),
         OptSpec::new("createhome", ArgKind::Bool)
@@ -48,7 +48,7 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
         OptSpec::new("ssh_key_type", ArgKind::Str),
         OptSpec::new("ssh_key_file", ArgKind::Path),
         OptSpec::new("ssh_key_comment", ArgKind::Str),
-        OptSpec::new("ssh_key_passphrase", ArgKind::Str),
+        OptSpec::new("ssh_key_passphrase", ArgKind::Str).no_log(),
         OptSpec::new("local", ArgKind::Bool),
         OptSpec::new("expires", ArgKind::Raw),
         OptSpec::new("password_lock", ArgKind::Bool),

@@ -7,7 +7,7 @@ use crate::modules::{ArgKind, ModuleArgs, ModuleContext, ModuleError, OptSpec};
 pub fn login_options() -> Vec<OptSpec> {
     vec![
         OptSpec::new("login_user", ArgKind::Str),
-        OptSpec::new("login_password", ArgKind::Str),
+        OptSpec::new("login_password", ArgKind::Str).no_log(),
         OptSpec::new("login_host", ArgKind::Str),
         OptSpec::new("login_port", ArgKind::Int),
         OptSpec::new("login_unix_socket", ArgKind::Path),

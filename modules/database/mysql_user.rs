@@ -23,7 +23,7 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| {
         OptSpec::new("name", ArgKind::Str)
             .required()
             .aliases(&["user"]),
-        OptSpec::new("password", ArgKind::Str),
+        OptSpec::new("password", ArgKind::Str).no_log(),
         OptSpec::new("host", ArgKind::Str).default("localhost"),
         OptSpec::new("priv", ArgKind::Str),
         OptSpec::new("append_privs", ArgKind::Bool).default("no"),

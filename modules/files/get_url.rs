@@ -32,7 +32,9 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
         OptSpec::new("timeout", ArgKind::Int).default("10"),
         OptSpec::new("validate_certs", ArgKind::Bool).default("yes"),
         OptSpec::new("url_username", ArgKind::Str).aliases(&["username"]),
-        OptSpec::new("url_password", ArgKind::Str).aliases(&["password"]),
+        OptSpec::new("url_password", ArgKind::Str)
+            .aliases(&["password"])
+            .no_log(),
         OptSpec::new("force_basic_auth", ArgKind::Bool),
         OptSpec::new("headers", ArgKind::Raw),
         OptSpec::new("tmp_dest", ArgKind::Path),

@@ -20,7 +20,7 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
         OptSpec::new("user", ArgKind::Str)
             .required()
             .aliases(&["username", "name"]),
-        OptSpec::new("password", ArgKind::Str),
+        OptSpec::new("password", ArgKind::Str).no_log(),
         OptSpec::new("tags", ArgKind::Str),
         OptSpec::new("vhost", ArgKind::Str).default("/"),
         OptSpec::new("configure_priv", ArgKind::Str).default("^$"),

@@ -43,11 +43,44 @@ pub fn list_modes(
             );
         }
         if pb.list_tasks {
-            print!("{}", list::list_tasks(book, &filter));
+            print!(
+                "{}",
+                mask_secret_options(book, list::list_tasks(book, &filter))
+            );
         }
         if pb.list_tags {
             print!("{}", list::list_tags(book, &filter));
         }
     }
     Ok(Some(0))
+}
+
+/// `text` with the action line of every task without a name (what `--list-tasks` shows for it)
+/// printed with the values of its module's secret options masked.
+fn mask_secret_options(book: &Playbook, mut text: String) -> String {
+    fn walk(tasks: &[crate::playbook::Task], text: &mut String) {
+        for task in tasks {
+            if let Some(b) = &task.block {
+                walk(&b.block, text);
+                walk(&b.rescue, text);
+                walk(&b.always, text);
+            }
+            let Some(module) = crate::modules::lookup(&task.module) else {
+                continue;
+            };
+            if task.name.is_none() {
+                let line = task.display_name();
+                let masked = crate::modules::args::mask_kv_string(&line, module.spec());
+                if masked != line {
+                    *text = text.replace(&line, &masked);
+                }
+            }
+        }
+    }
+    for play in &book.plays {
+        walk(&play.pre_tasks, &mut text);
+        walk(&play.tasks, &mut text);
+        walk(&play.post_tasks, &mut text);
+    }
+    text
 }

@@ -3,6 +3,7 @@
 mod adhoc;
 mod connect;
 pub mod connections;
+mod failures;
 mod freeform;
 mod handlers;
 mod hoststate;

@@ -15,6 +15,7 @@ use super::varsfiles;
 use super::RunError;
 use crate::cli::{PlaybookOptions, RunOptions};
 use crate::inventory::Inventory;
+use crate::output::censor::NO_LOG_KEY;
 use crate::output::{Event, Output, Status};
 use crate::playbook::list::{task_selected, TagFilter};
 use crate::playbook::{Play, Playbook, Task};
@@ -46,6 +47,9 @@ pub struct Runner {
     pub(crate) play_hosts: Vec<String>,
     /// The directory of the playbook being run (`playbook_dir`).
     pub(crate) playbook_dir: Option<std::path::PathBuf>,
+    /// Per host, the variables last registered by a `no_log` task (a `debug` naming one is
+    /// censored too).
+    pub(crate) no_log_registered: std::collections::HashMap<String, HashSet<String>>,
 }
 
 /// How a play ended.
@@ -91,6 +95,7 @@ impl Runner {
             extra_vars,
             play_hosts: Vec::new(),
             playbook_dir: None,
+            no_log_registered: std::collections::HashMap::new(),
         }
     }
 
@@ -493,19 +498,30 @@ impl Runner {
         Ok(())
     }
 
+    /// The task's banner name (templated with the play's variables). Without `name:`, modern
+    /// Ansible shows the module as written; 1.2 showed the action line, printed here with the
+    /// values of secret (`no_log`) options masked.
     fn display_name(&self, play: &Play, task: &Task) -> String {
-        let raw = task.display_name();
-        if !raw.contains('$') && !raw.contains("{{") {
-            return raw;
+        if task.name.is_none() && self.dialect == Dialect::Modern {
+            return task.module_as_written.clone();
         }
-        let vars = self.play_vars_only(play);
-        let ctx = self.templar_ctx(&vars, &task.basedir, None);
-        match self
-            .templar
-            .template_value(&Value::String(raw.clone()), &ctx)
-        {
-            Ok(Value::String(s)) => s,
-            _ => raw,
+        let raw = task.display_name();
+        let shown = if !raw.contains('$') && !raw.contains("{{") {
+            raw
+        } else {
+            let vars = self.play_vars_only(play);
+            let ctx = self.templar_ctx(&vars, &task.basedir, None);
+            match self
+                .templar
+                .template_value(&Value::String(raw.clone()), &ctx)
+            {
+                Ok(Value::String(s)) => s,
+                _ => raw,
+            }
+        };
+        match crate::modules::lookup(&task.module).filter(|_| task.name.is_none()) {
+            Some(m) => crate::modules::args::mask_kv_string(&shown, m.spec()),
+            None => shown,
         }
     }
 
@@ -546,8 +562,11 @@ impl Runner {
             shown.retain(|k, _| {
                 !k.starts_with("_flock") || k == "_flock_show" || k == crate::output::REPR_KEY
             });
+            if outcome.no_log {
+                shown.insert(NO_LOG_KEY.into(), Value::Bool(true));
+            }
             if self.adhoc {
-                self.print_adhoc(host, &task.module, *status, result);
+                self.print_adhoc(host, &task.module, *status, &shown);
             } else {
                 self.output.emit(&Event::HostResult {
                     host: host.to_string(),
@@ -561,6 +580,7 @@ impl Runner {
             self.output.emit(&Event::Diff {
                 host: host.to_string(),
                 text: d.clone(),
+                no_log: outcome.no_log,
             });
         }
         for w in &outcome.warnings {
@@ -581,6 +601,14 @@ impl Runner {
             Some(Value::Object(f)) => Some(f.clone()),
             _ => None,
         };
+        if let Some(name) = &task.register {
+            let names = self.no_log_registered.entry(host.to_string()).or_default();
+            if outcome.no_log {
+                names.insert(name.clone());
+            } else {
+                names.remove(name);
+            }
+        }
         let registered = task
             .register
             .as_deref()
@@ -611,7 +639,11 @@ impl Runner {
     }
 
     fn print_adhoc(&self, host: &str, module: &str, status: Status, result: &Map) {
-        let mut r = result.clone();
+        let mut r = if crate::output::censor::is_no_log(result) {
+            crate::output::censor::censor_result(result)
+        } else {
+            result.clone()
+        };
         r.retain(|k, _| !k.starts_with("_flock"));
         let text = super::adhoc::render(host, module, status, &r);
         print!("{text}");

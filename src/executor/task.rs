@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::connect::Reach;
+use super::failures::{legacy_message, modern_message, template_file_message, Stage, TaskRef};
 use super::freeform::split_free_form;
 use super::play::Runner;
 use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
@@ -42,6 +43,9 @@ pub struct HostOutcome {
     pub notify: Vec<String>,
     /// Groups to add the host to (`group_by`).
     pub add_groups: Vec<String>,
+    /// The task had `no_log` for this host (or prints a `no_log` task's registered result):
+    /// its lines and diffs are censored before output.
+    pub no_log: bool,
 }
 
 struct ItemResult {
@@ -105,7 +109,7 @@ impl TemplateRenderer for FileRenderer<'_> {
         let rendered = self
             .templar
             .render_file(path, &ctx)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| template_file_message(&e, self.dialect == Dialect::Modern))?;
         if let Ok(mut w) = self.warnings.lock() {
             w.extend(rendered.warnings.iter().map(|w| w.to_string()));
         }
@@ -175,10 +179,58 @@ impl<'r> TaskRunner<'r> {
     /// Runs `task` on `host`: loop, conditions, arguments, module.
     pub async fn run(&self, task: &Task, host: &str) -> HostOutcome {
         let vars = self.r.task_host_vars(self.play, task, host);
+        let mut out = self.run_with_vars(task, host, &vars).await;
+        out.no_log = self.no_log(task, host, &vars);
+        out
+    }
+
+    /// Whether the task's output must be hidden on `host`: its `no_log` (templated; a template
+    /// that fails hides), or, without an explicit `no_log: false`, a `debug` naming a result
+    /// registered by a `no_log` task.
+    fn no_log(&self, task: &Task, host: &str, vars: &Map) -> bool {
+        match &task.no_log {
+            Some(v) => self.flag(v, vars, &task.basedir).unwrap_or(true),
+            None => task.module == "debug" && self.names_no_log_result(task, host),
+        }
+    }
+
+    /// Whether the task's arguments mention a variable registered by a `no_log` task on `host`.
+    fn names_no_log_result(&self, task: &Task, host: &str) -> bool {
+        let Some(names) = self.r.no_log_registered.get(host) else {
+            return false;
+        };
+        let mut text = task.args.raw.clone();
+        if !task.args.map.is_empty() {
+            text.push(' ');
+            text.push_str(&crate::template::python_str(&Value::Object(
+                task.args.map.clone(),
+            )));
+        }
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| names.contains(word))
+    }
+
+    /// A task flag (`ignore_errors`, `no_log`): a template is rendered first; `None` when the
+    /// template fails.
+    fn flag(&self, v: &Value, vars: &Map, basedir: &Path) -> Option<bool> {
+        match v {
+            Value::String(s) if s.contains("{{") || s.contains('$') => {
+                let ctx = self.ctx(vars, basedir);
+                self.r
+                    .templar
+                    .template_value(&Value::String(s.clone()), &ctx)
+                    .ok()
+                    .map(|v| truthy(&v))
+            }
+            other => Some(truthy(other)),
+        }
+    }
+
+    async fn run_with_vars(&self, task: &Task, host: &str, vars: &Map) -> HostOutcome {
         let reach = self.reach.over(&task_reach(task));
-        let notify = self.templated_notify(task, &vars);
+        let notify = self.templated_notify(task, vars);
         let Some(lp) = &task.loop_ else {
-            let item = self.run_item(task, host, &vars, &reach, None).await;
+            let item = self.run_item(task, host, vars, &reach, None).await;
             return single_outcome(item, notify);
         };
         let lookup = match &lp.kind {
@@ -186,12 +238,15 @@ impl<'r> TaskRunner<'r> {
             LoopKind::Loop => "loop",
         };
         let items = {
-            let ctx = self.ctx(&vars, &task.basedir);
+            let ctx = self.ctx(vars, &task.basedir);
             self.r.templar.loop_items(lookup, &lp.terms, &ctx)
         };
         let items = match items {
             Ok(items) => items,
-            Err(e) => return single_outcome(self.controller_failure(e.to_string()), notify),
+            Err(e) => {
+                let r = self.template_failure(task, vars, &Stage::Loop, &e);
+                return single_outcome(r, notify);
+            }
         };
         if items.is_empty() {
             let r = ItemResult::msg(Status::Skipped, "No items in the list");
@@ -211,7 +266,7 @@ impl<'r> TaskRunner<'r> {
                 .collect();
             let item = Value::String(joined.join(","));
             let mut r = self
-                .run_item(task, host, &vars, &reach, Some((&loop_var, item.clone())))
+                .run_item(task, host, vars, &reach, Some((&loop_var, item.clone())))
                 .await;
             let label = joined.join(",");
             let mut out = single_outcome_with_item(&mut r, Some(label));
@@ -227,7 +282,7 @@ impl<'r> TaskRunner<'r> {
         for item in items {
             let label = item_label(&item);
             let mut r = self
-                .run_item(task, host, &vars, &reach, Some((&loop_var, item.clone())))
+                .run_item(task, host, vars, &reach, Some((&loop_var, item.clone())))
                 .await;
             r.result.insert(loop_var.clone(), item);
             diffs.append(&mut r.diffs);
@@ -253,6 +308,7 @@ impl<'r> TaskRunner<'r> {
                 warnings,
                 notify,
                 add_groups,
+                no_log: false,
             };
         }
         let mut result = aggregate_items(results);
@@ -261,7 +317,7 @@ impl<'r> TaskRunner<'r> {
             // (runner `_executor_internal`): the host counts as ok in the recap.
             result.remove("skipped");
         }
-        let status = self.final_status(task, &result, &vars);
+        let status = self.final_status(task, &result, vars);
         HostOutcome {
             status,
             lines,
@@ -270,6 +326,7 @@ impl<'r> TaskRunner<'r> {
             warnings,
             notify,
             add_groups,
+            no_log: false,
         }
     }
 
@@ -308,6 +365,80 @@ impl<'r> TaskRunner<'r> {
         }
     }
 
+    /// A task failure (modern: `ignore_errors` applies, as in ansible-core).
+    fn task_failed(&self, task: &Task, vars: &Map, msg: String) -> ItemResult {
+        let mut r = ItemResult::msg(Status::Failed, msg);
+        r.result.insert("changed".into(), Value::Bool(false));
+        if self.ignore_errors(task, vars) {
+            r.status = Status::Ignored;
+        }
+        r
+    }
+
+    /// Templating the task's condition, arguments or loop failed: a task failure with
+    /// ansible-core's message in modern playbooks; in 1.2 playbooks the host is unreachable, as
+    /// 1.2 counted it, with the file, line and undefined variable named.
+    fn template_failure(
+        &self,
+        task: &Task,
+        vars: &Map,
+        stage: &Stage<'_>,
+        e: &crate::template::TemplateError,
+    ) -> ItemResult {
+        let at = TaskRef {
+            module: &task.module_as_written,
+            pos: &task.pos,
+        };
+        match self.dialect() {
+            Dialect::Modern => self.task_failed(task, vars, modern_message(&at, stage, e)),
+            Dialect::Legacy12 => {
+                let undefined = match stage {
+                    Stage::Condition(_) => self.undefined_in_condition(task, vars),
+                    _ => None,
+                };
+                let msg = legacy_message(&at, stage, e, undefined.as_deref());
+                ItemResult::msg(Status::Unreachable, msg)
+            }
+        }
+    }
+
+    /// The first undefined variable of the task's conditions (1.2 rendered them leniently, so
+    /// its error never names it): evaluated again as modern Ansible would, strictly.
+    fn undefined_in_condition(&self, task: &Task, vars: &Map) -> Option<String> {
+        let ctx = TemplateContext::new(
+            vars,
+            &task.basedir,
+            Dialect::Modern,
+            Some(self.hostvars.clone()),
+        );
+        task.when.iter().find_map(|c| {
+            let e = self
+                .r
+                .templar
+                .eval_condition(ConditionKind::When, &c.expr, &ctx)
+                .err()?;
+            e.undefined_name().map(str::to_string)
+        })
+    }
+
+    /// The argument whose templating fails (ansible-core names it): `_raw_params` for a command
+    /// line, else the first `k=v` or mapping value that fails alone.
+    fn failing_arg(&self, task: &Task, ctx: &TemplateContext<'_>) -> String {
+        let fails = |v: &Value| self.r.templar.template_value(v, ctx).is_err();
+        if !task.args.raw.is_empty() && !is_free_form(&task.module) {
+            let (kv, _) = parse_kv(&task.args.raw);
+            if let Some((k, _)) = kv.iter().find(|(_, v)| fails(v)) {
+                return k.clone();
+            }
+        }
+        task.args
+            .map
+            .iter()
+            .find(|(_, v)| fails(v))
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| "_raw_params".into())
+    }
+
     async fn run_item(
         &self,
         task: &Task,
@@ -339,21 +470,32 @@ impl<'r> TaskRunner<'r> {
                     m.insert("changed".into(), Value::Bool(false));
                     return ItemResult::new(Status::Skipped, m);
                 }
-                Err(e) => return self.controller_failure(e.to_string()),
+                Err(e) => {
+                    return self.template_failure(task, vars, &Stage::Condition(&cond.pos), &e)
+                }
             }
         }
         let (args_map, free_form) = match self.template_args(task, &ctx) {
             Ok(a) => a,
-            Err(msg) => return self.controller_failure(msg),
+            Err(e) => {
+                let stage = Stage::Args(self.failing_arg(task, &ctx));
+                return self.template_failure(task, vars, &stage, &e);
+            }
         };
         if let Some(r) =
             self.controller_action(task, host, vars, &ctx, &args_map, free_form.as_deref())
         {
             return self.finish_item(task, r, vars);
         }
-        let r = self
+        // The values of the module's secret (`no_log`) options are masked wherever the result,
+        // diffs or warnings repeat them (ansible-core's `no_log_values`).
+        let secrets = modules::lookup(module_name(task))
+            .map(|m| modules::args::no_log_values(m.spec(), &args_map))
+            .unwrap_or_default();
+        let mut r = self
             .run_module(task, host, vars, reach, args_map, free_form)
             .await;
+        hide_item_secrets(&mut r, &secrets);
         self.finish_item(task, r, vars)
     }
 
@@ -373,7 +515,7 @@ impl<'r> TaskRunner<'r> {
                     Ok(b) => {
                         r.result.insert("changed".into(), Value::Bool(b));
                     }
-                    Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+                    Err(e) => return self.task_failed(task, vars, e.to_string()),
                 }
             }
             if let Some(c) = &task.failed_when {
@@ -385,7 +527,7 @@ impl<'r> TaskRunner<'r> {
                         }
                         r.result.insert("failed_when_result".into(), Value::Bool(b));
                     }
-                    Err(e) => return ItemResult::msg(Status::Failed, e.to_string()),
+                    Err(e) => return self.task_failed(task, vars, e.to_string()),
                 }
             }
         }
@@ -415,18 +557,9 @@ impl<'r> TaskRunner<'r> {
     }
 
     fn ignore_errors(&self, task: &Task, vars: &Map) -> bool {
-        match &task.ignore_errors {
-            Some(Value::String(s)) if s.contains("{{") || s.contains('$') => {
-                let ctx = self.ctx(vars, &task.basedir);
-                self.r
-                    .templar
-                    .template_value(&Value::String(s.clone()), &ctx)
-                    .map(|v| truthy(&v))
-                    .unwrap_or(false)
-            }
-            Some(v) => truthy(v),
-            None => false,
-        }
+        task.ignore_errors
+            .as_ref()
+            .is_some_and(|v| self.flag(v, vars, &task.basedir).unwrap_or(false))
     }
 
     /// Templates the task's arguments and splits them into options and the free-form part: the
@@ -435,7 +568,7 @@ impl<'r> TaskRunner<'r> {
         &self,
         task: &Task,
         ctx: &TemplateContext<'_>,
-    ) -> Result<(Map, Option<String>), String> {
+    ) -> Result<(Map, Option<String>), crate::template::TemplateError> {
         let free_form_module = is_free_form(&task.module);
         let mut map = Map::new();
         let mut free = None;
@@ -443,8 +576,7 @@ impl<'r> TaskRunner<'r> {
             let v = self
                 .r
                 .templar
-                .template_value(&Value::String(task.args.raw.clone()), ctx)
-                .map_err(|e| e.to_string())?;
+                .template_value(&Value::String(task.args.raw.clone()), ctx)?;
             let text = match v {
                 Value::String(s) => s,
                 other => crate::template::python_str(&other),
@@ -463,8 +595,7 @@ impl<'r> TaskRunner<'r> {
             let v = self
                 .r
                 .templar
-                .template_value(&Value::Object(task.args.map.clone()), ctx)
-                .map_err(|e| e.to_string())?;
+                .template_value(&Value::Object(task.args.map.clone()), ctx)?;
             if let Value::Object(m) = v {
                 for (k, v) in m {
                     map.insert(k, v);
@@ -636,10 +767,7 @@ impl<'r> TaskRunner<'r> {
         args_map: Map,
         free_form: Option<String>,
     ) -> ItemResult {
-        let name = task
-            .module
-            .strip_prefix("ansible.builtin.")
-            .unwrap_or(&task.module);
+        let name = module_name(task);
         let Some(module) = modules::lookup(name) else {
             return self.controller_failure(format!(
                 "module {name} not found in configured module paths"
@@ -752,6 +880,28 @@ impl<'r> TaskRunner<'r> {
     }
 }
 
+/// The task's module name without the `ansible.builtin.` prefix.
+fn module_name(task: &Task) -> &str {
+    task.module
+        .strip_prefix("ansible.builtin.")
+        .unwrap_or(&task.module)
+}
+
+/// Masks `secrets` in everything an item result can show.
+fn hide_item_secrets(r: &mut ItemResult, secrets: &[String]) {
+    if secrets.is_empty() {
+        return;
+    }
+    let mut v = Value::Object(std::mem::take(&mut r.result));
+    modules::args::hide_values(&mut v, secrets);
+    if let Value::Object(m) = v {
+        r.result = m;
+    }
+    for text in r.diffs.iter_mut().chain(r.warnings.iter_mut()) {
+        *text = modules::args::hide_in_text(text, secrets);
+    }
+}
+
 /// Modules whose arguments are a command line rather than `k=v` pairs.
 fn is_free_form(module: &str) -> bool {
     matches!(
@@ -795,6 +945,7 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
         warnings: std::mem::take(&mut r.warnings),
         notify: Vec::new(),
         add_groups: std::mem::take(&mut r.add_groups),
+        no_log: false,
     }
 }
 

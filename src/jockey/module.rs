@@ -34,7 +34,9 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
         OptSpec::new("mac", ArgKind::Str).required(),
         OptSpec::new("addr", ArgKind::Str).aliases(&["ip"]),
         OptSpec::new("name", ArgKind::Str),
-        OptSpec::new("password", ArgKind::Str).aliases(&["pass"]),
+        OptSpec::new("password", ArgKind::Str)
+            .aliases(&["pass"])
+            .no_log(),
         OptSpec::new("space", ArgKind::Path).default("space"),
         OptSpec::new("hosts", ArgKind::Path),
     ],

@@ -3,6 +3,8 @@
 //! The executor never prints: it sends [`Event`]s to an [`Output`], which renders them in the
 //! style of the playbook's dialect (Ansible 1.2's `TASK: [name]` banners or modern `TASK [name]`).
 
+pub mod censor;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -69,8 +71,12 @@ pub enum Event {
         path: String,
         imported: bool,
     },
-    /// A unified diff for `--diff`.
-    Diff { host: String, text: String },
+    /// A unified diff for `--diff` (`no_log`: the task had `no_log`, so it is never shown).
+    Diff {
+        host: String,
+        text: String,
+        no_log: bool,
+    },
     /// A warning for the user.
     Warning(String),
     /// Every host failed: the run stops.
@@ -112,9 +118,12 @@ impl Output {
         }
     }
 
-    /// Renders one event.
+    /// Renders one event, censored first ([`censor::censor_event`]).
     pub fn emit(&mut self, event: &Event) {
-        let text = render(event, self.dialect, self.verbosity);
+        let Some(event) = censor::censor_event(event) else {
+            return;
+        };
+        let text = render(&event, self.dialect, self.verbosity);
         if !text.is_empty() {
             let _ = self.out.write_all(text.as_bytes());
             let _ = self.out.flush();
@@ -213,6 +222,7 @@ fn host_line(
         Status::Unreachable => {
             let msg = result
                 .get("msg")
+                .or_else(|| result.get("censored"))
                 .and_then(Value::as_str)
                 .unwrap_or("unreachable");
             if result.get(REPR_KEY) == Some(&Value::Bool(true)) {

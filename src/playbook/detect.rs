@@ -50,6 +50,7 @@ pub(crate) const MODERN_PLAY_KEYS: &[&str] = &[
     "strategy",
     "max_fail_percentage",
     "environment",
+    "no_log",
 ];
 
 /// Modules whose arguments are shell text where `$VAR` is ordinary shell syntax.

@@ -43,6 +43,7 @@ const PLAY_KEYWORDS: &[&str] = &[
     "strategy",
     "environment",
     "max_fail_percentage",
+    "no_log",
 ];
 
 /// How many dialect markers are kept for the report.
@@ -452,6 +453,7 @@ impl Loader<'_> {
             max_fail_percentage: value("max_fail_percentage"),
             strategy: node.get("strategy").and_then(scalar_string),
             environment: value("environment"),
+            no_log: value("no_log"),
             roles: Vec::new(),
         };
         if let Some(hit) =
@@ -476,6 +478,7 @@ impl Loader<'_> {
             .extend(self.parse_tasks(list("handlers"), &ctx)?);
         let tags = play.tags.clone();
         append_play_tags(&mut play, &tags);
+        inherit_play_no_log(&mut play);
         Ok(play)
     }
 
@@ -677,6 +680,33 @@ impl RoleRef {
 }
 
 /// Play `tags:` (a string is split on commas) appended to every task and handler.
+/// A play's `no_log:` applies to every task, block child and handler that does not set its own.
+fn inherit_play_no_log(play: &mut Play) {
+    fn fill(tasks: &mut [Task], no_log: &Value) {
+        for t in tasks {
+            if t.no_log.is_none() {
+                t.no_log = Some(no_log.clone());
+            }
+            if let Some(b) = &mut t.block {
+                fill(&mut b.block, no_log);
+                fill(&mut b.rescue, no_log);
+                fill(&mut b.always, no_log);
+            }
+        }
+    }
+    let Some(no_log) = play.no_log.clone() else {
+        return;
+    };
+    for list in [
+        &mut play.pre_tasks,
+        &mut play.tasks,
+        &mut play.post_tasks,
+        &mut play.handlers,
+    ] {
+        fill(list, &no_log);
+    }
+}
+
 fn append_play_tags(play: &mut Play, tags: &[String]) {
     fn add(tasks: &mut [Task], tags: &[String]) {
         for t in tasks {

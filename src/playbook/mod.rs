@@ -186,6 +186,8 @@ pub struct Play {
     pub strategy: Option<String>,
     /// `environment:`.
     pub environment: Option<Value>,
+    /// `no_log:` (already copied onto every task that does not set its own).
+    pub no_log: Option<Value>,
     /// Roles applied by this play, dependencies first. Tasks refer to them by index.
     pub roles: Vec<Role>,
 }

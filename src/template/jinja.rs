@@ -137,10 +137,19 @@ impl Jinja {
         let v = scope.captured.lock().map(|mut c| c.take()).ok().flatten();
         let v = v.unwrap_or_default();
         if mode == Mode::Modern && v.is_undefined() {
+            let bare = expr.trim();
+            let named = !bare.is_empty()
+                && bare
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             return Err(TemplateError::Jinja {
                 source_name: super::engine::abbreviate(expr),
                 line: 1,
-                msg: "undefined value".into(),
+                msg: if named {
+                    format!("undefined value: `{bare}` is undefined")
+                } else {
+                    "undefined value".into()
+                },
             });
         }
         let truthy = v.is_true();

@@ -116,6 +116,41 @@ pub enum TemplateError {
     Condition(String),
 }
 
+impl TemplateError {
+    /// The name of the undefined variable this error is about, if it is one.
+    pub fn undefined_name(&self) -> Option<&str> {
+        let msg = match self {
+            TemplateError::Jinja { msg, .. } | TemplateError::File { msg, .. } => msg,
+            _ => return None,
+        };
+        let rest = msg.strip_prefix("undefined value")?;
+        let start = rest.find('`')? + 1;
+        let len = rest[start..].find('`')?;
+        Some(&rest[start..start + len])
+    }
+
+    /// The reason in ansible-core's words (`'x' is undefined`, `Syntax error in template: …`,
+    /// `File '…' could not be decoded as 'utf-8'…`), without where it happened.
+    pub fn ansible_reason(&self) -> String {
+        if let Some(name) = self.undefined_name() {
+            return format!("'{name}' is undefined");
+        }
+        match self {
+            TemplateError::Jinja { msg, .. } | TemplateError::File { msg, .. } => {
+                match msg.strip_prefix("syntax error: ") {
+                    Some(detail) => format!("Syntax error in template: {detail}"),
+                    None => msg.clone(),
+                }
+            }
+            TemplateError::NotUtf8(path) => format!(
+                "File '{}' could not be decoded as 'utf-8'. This file must be UTF-8 encoded.",
+                path.display()
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// The variables and settings of one templating call.
 pub struct TemplateContext<'a> {
     /// The host's variables for this task (including `item`, `inventory_hostname`, `groups`…).
