@@ -5,6 +5,7 @@
 //! process spawns on the host.
 
 pub mod facts;
+mod inbox;
 pub mod ops;
 pub mod proto;
 
@@ -48,11 +49,11 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
     serve()
 }
 
-/// Serves requests on stdin/stdout until stdin closes. Returns the process exit code.
+/// Serves requests on stdin/stdout until stdin closes. Returns the process exit code. When
+/// stdin closes while a command runs (the controller was interrupted or is gone), the command's
+/// process group is killed first (see `inbox`).
 pub fn serve() -> i32 {
-    let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    let mut input = stdin.lock();
     let mut output = std::io::BufWriter::new(stdout.lock());
     if output
         .write_all(proto::HELLO)
@@ -61,13 +62,18 @@ pub fn serve() -> i32 {
     {
         return 1;
     }
-    loop {
-        let frame = match read_frame(&mut input) {
-            Ok(Some(f)) => f,
-            Ok(None) => return 0,
-            Err(_) => return 1,
+    let mut inbox = inbox::Inbox::start(std::io::stdin());
+    while let Some(mut frame) = inbox.next_request() {
+        let reply = match frame.parse::<Request>() {
+            Ok(Request::Exec { script }) => {
+                let stdin = (!frame.blobs.is_empty()).then(|| frame.take_blob(0));
+                match inbox.exec(&script, stdin.as_deref()) {
+                    Some((rc, out, err)) => proto::encode(&Response::Exec { rc }, &[&out, &err]),
+                    None => return 0,
+                }
+            }
+            _ => handle(frame),
         };
-        let reply = handle(frame);
         if output
             .write_all(&reply)
             .and_then(|_| output.flush())
@@ -76,6 +82,7 @@ pub fn serve() -> i32 {
             return 1;
         }
     }
+    0
 }
 
 fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {

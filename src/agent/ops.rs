@@ -14,11 +14,29 @@ use super::proto::{PathInfo, PathStat, ProbeSpec};
 /// Runs `script` with `/bin/sh -c` under LANG=C/LC_ALL=C, feeding `stdin` (if any); returns
 /// `(rc, stdout, stderr)`, rc -1 when killed by a signal or when the shell could not start.
 pub fn exec(script: &str, stdin: Option<&[u8]>) -> (i32, Vec<u8>, Vec<u8>) {
+    match spawn(script, stdin) {
+        Ok(running) => running.wait(),
+        Err(failed) => failed,
+    }
+}
+
+/// A command started by [`spawn`]: the leader of its own process group.
+pub struct Running {
+    child: std::process::Child,
+    feeder: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts `script` as [`exec`] does, in a process group of its own (so that the agent can stop
+/// the command and everything it started with one `killpg`, and survive doing it). `Err` holds
+/// the result of a shell that could not start.
+pub fn spawn(script: &str, stdin: Option<&[u8]>) -> Result<Running, (i32, Vec<u8>, Vec<u8>)> {
+    use std::os::unix::process::CommandExt;
     let child = Command::new("/bin/sh")
         .arg("-c")
         .arg(script)
         .env("LANG", "C")
         .env("LC_ALL", "C")
+        .process_group(0)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -29,7 +47,7 @@ pub fn exec(script: &str, stdin: Option<&[u8]>) -> (i32, Vec<u8>, Vec<u8>) {
         .spawn();
     let mut child = match child {
         Ok(c) => c,
-        Err(e) => return (-1, Vec::new(), format!("/bin/sh: {e}\n").into_bytes()),
+        Err(e) => return Err((-1, Vec::new(), format!("/bin/sh: {e}\n").into_bytes())),
     };
     // Feed stdin from a thread so a command that writes before it reads cannot deadlock.
     let feeder = match (child.stdin.take(), stdin) {
@@ -41,13 +59,25 @@ pub fn exec(script: &str, stdin: Option<&[u8]>) -> (i32, Vec<u8>, Vec<u8>) {
         }
         _ => None,
     };
-    let out = child.wait_with_output();
-    if let Some(f) = feeder {
-        let _ = f.join();
+    Ok(Running { child, feeder })
+}
+
+impl Running {
+    /// The process (and process group) ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
-    match out {
-        Ok(o) => (o.status.code().unwrap_or(-1), o.stdout, o.stderr),
-        Err(e) => (-1, Vec::new(), format!("{e}\n").into_bytes()),
+
+    /// Waits for the command and its output: `(rc, stdout, stderr)`.
+    pub fn wait(self) -> (i32, Vec<u8>, Vec<u8>) {
+        let out = self.child.wait_with_output();
+        if let Some(f) = self.feeder {
+            let _ = f.join();
+        }
+        match out {
+            Ok(o) => (o.status.code().unwrap_or(-1), o.stdout, o.stderr),
+            Err(e) => (-1, Vec::new(), format!("{e}\n").into_bytes()),
+        }
     }
 }
 

@@ -102,12 +102,16 @@ impl super::ssh::SshConnection {
         let Ok(mut chan) = agent.try_lock() else {
             return Ok(None);
         };
+        let host = self.host_name().to_string();
         chan.call(&proto::encode(req, blobs))
             .await
             .map(Some)
-            .map_err(|msg| ConnectionError::Lost {
-                host: self.host_name().to_string(),
-                msg: format!("agent: {msg}"),
+            .map_err(|msg| match super::interrupt::is_set() {
+                true => ConnectionError::Interrupted { host },
+                false => ConnectionError::Lost {
+                    host,
+                    msg: format!("agent: {msg}"),
+                },
             })
     }
 
@@ -242,10 +246,14 @@ impl super::ssh::SshConnection {
         let script = format!(
             "set -e; umask 077; d=\"$HOME/.flock/agent\"; mkdir -p \"$d\"; \
              for o in \"$d\"/flock-*; do [ \"$o\" = \"$d/flock-{id}\" ] || rm -f \"$o\"; done; \
-             t=$(mktemp \"$d/.up.XXXXXX\"); trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; chmod 700 \"$t\"; \
+             t=$(mktemp \"$d/.up.XXXXXX\"); trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
+             [ \"$(wc -c < \"$t\")\" -eq {size} ]; chmod 700 \"$t\"; \
              touch -m -d @{mtime} \"$t\"; mv -f \"$t\" \"$d/flock-{id}\"; trap - EXIT",
-            mtime = meta.mtime()
+            mtime = meta.mtime(),
+            size = meta.len()
         );
+        // A cut upload (interrupt, lost connection) fails the size check and leaves nothing.
+        let script = super::interrupt::stoppable(&script);
         let command = format!("/bin/sh -c {}", shell_quote(&script));
         let _permit = self.session_permit().await?;
         let channel = self.open_channel().await?;
@@ -255,6 +263,9 @@ impl super::ssh::SshConnection {
         }
         let mut chunk = vec![0u8; 256 * 1024];
         loop {
+            if super::interrupt::is_set() {
+                return Ok(false);
+            }
             let n = match file.read(&mut chunk).await {
                 Ok(0) => break,
                 Ok(n) => n,
@@ -294,7 +305,11 @@ impl AgentChannel {
                     return Err("corrupt frame length".into());
                 }
             }
-            match self.reader.wait().await {
+            let msg = tokio::select! {
+                msg = self.reader.wait() => msg,
+                () = super::interrupt::wait() => return Err(self.stop().await),
+            };
+            match msg {
                 Some(ChannelMsg::Data { data }) => self.buf.extend_from_slice(&data),
                 Some(ChannelMsg::ExtendedData { .. }) => {}
                 Some(ChannelMsg::Eof | ChannelMsg::Close | ChannelMsg::ExitStatus { .. })
@@ -302,5 +317,20 @@ impl AgentChannel {
                 Some(_) => {}
             }
         }
+    }
+
+    /// The run was interrupted: closes the agent's input, which makes it kill the command's
+    /// process group and exit, and waits (a bounded time) until it has.
+    async fn stop(&mut self) -> String {
+        let _ = self.writer.eof().await;
+        let wait_exit = async {
+            while let Some(msg) = self.reader.wait().await {
+                if matches!(msg, ChannelMsg::Close | ChannelMsg::ExitStatus { .. }) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(super::interrupt::GRACE * 3, wait_exit).await;
+        "interrupted".into()
     }
 }

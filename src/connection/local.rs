@@ -59,8 +59,10 @@ impl LocalConnection {
         .stderr(Stdio::piped())
         .env("LANG", "C")
         .env("LC_ALL", "C")
+        .process_group(0)
         .kill_on_drop(true);
         let mut child = cmd.spawn()?;
+        let pgid = child.id();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         if let Some(mut pipe) = child.stdin.take() {
             tokio::spawn(async move {
@@ -84,6 +86,7 @@ impl LocalConnection {
         };
         let (mut obuf, mut ebuf) = (vec![0u8; 16384], vec![0u8; 16384]);
         let (mut out_open, mut err_open) = (true, true);
+        let mut stop = super::interrupt::Stopper::default();
         while out_open || err_open {
             tokio::select! {
                 n = out.read(&mut obuf), if out_open => match n? {
@@ -94,7 +97,17 @@ impl LocalConnection {
                     0 => err_open = false,
                     n => ex.stderr(&ebuf[..n]),
                 },
+                sig = stop.next() => match (sig, pgid) {
+                    (Some(sig), Some(pgid)) => super::interrupt::kill_group(pgid, sig),
+                    _ => break,
+                },
             }
+        }
+        if stop.started() {
+            let _ = child.start_kill();
+            return Err(ConnectionError::Interrupted {
+                host: host.to_string(),
+            });
         }
         let status = child.wait().await?;
         ex.finish(status.code().unwrap_or(-1))

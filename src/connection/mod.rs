@@ -245,9 +245,13 @@ pub enum ConnectionError {
     /// A local I/O error (local and chroot connections).
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The run was interrupted (SIGINT/SIGTERM): the command was stopped on the host.
+    #[error("interrupted: the command on {host} was stopped")]
+    Interrupted { host: String },
 }
 
 mod agent;
+pub mod interrupt;
 mod known_hosts;
 mod local;
 mod ssh;
@@ -294,6 +298,14 @@ impl Connection {
         become_: Option<&Become>,
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, ConnectionError> {
+        if interrupt::is_set() {
+            return Err(self.interrupted());
+        }
+        let script = &interrupt::stoppable(script);
+        if let Inner::Local(c) = &self.inner {
+            // A child process of ours: stopped on interrupt with its process group.
+            return c.exec(&self.host, script, become_, stdin).await;
+        }
         let req = Request::Exec {
             script: script.to_string(),
         };
@@ -324,6 +336,9 @@ impl Connection {
         blobs: &[&[u8]],
         become_: Option<&Become>,
     ) -> Result<Option<Frame>, ConnectionError> {
+        if interrupt::is_set() {
+            return Err(self.interrupted());
+        }
         match &self.inner {
             Inner::Ssh(c) => c.agent_call(req, blobs, become_).await,
             Inner::Local(c) if c.in_process() && become_.is_none() => {
@@ -340,6 +355,13 @@ impl Connection {
                 })
             }
             Inner::Local(_) => Ok(None),
+        }
+    }
+
+    /// The error for an operation stopped (or not started) because the run was interrupted.
+    pub fn interrupted(&self) -> ConnectionError {
+        ConnectionError::Interrupted {
+            host: self.host.clone(),
         }
     }
 

@@ -244,17 +244,48 @@ impl SshConnection {
             })
     }
 
-    /// Runs `script` on its own session channel (sshd starts the login shell for it).
+    /// Runs `script` on its own session channel (sshd starts the login shell for it). The
+    /// command carries a random `FLOCK_STOP=…` in its environment: when the run is interrupted,
+    /// [`Self::stop_marked`] kills the processes (and their process groups) that have it.
     pub(super) async fn exec(
         &self,
         script: &str,
         become_: Option<&Become>,
         stdin: Option<&[u8]>,
     ) -> Result<ExecOutput, ConnectionError> {
+        let mark = format!("FLOCK_STOP={:016x}", rand::random::<u64>());
+        self.exec_session(script, become_, stdin, Some(&mark)).await
+    }
+
+    /// Kills, on the host, the processes whose environment holds `mark` and their process
+    /// groups (sshd makes each session's command a process group leader; sudo passes signals
+    /// on), with `sig`. Runs on its own session, as the login user.
+    async fn stop_marked(&self, mark: &str, sig: nix::sys::signal::Signal) {
+        let name = match sig {
+            nix::sys::signal::Signal::SIGKILL => "KILL",
+            _ => "TERM",
+        };
+        let script = format!(
+            "for e in $(grep -lzx {mark} /proc/[0-9]*/environ 2>/dev/null); do \
+             p=${{e#/proc/}}; p=${{p%/environ}}; kill -{name} -$p 2>/dev/null; kill -{name} $p 2>/dev/null; \
+             done; exit 0"
+        );
+        let _ = Box::pin(self.exec_session(&script, None, None, None)).await;
+    }
+
+    /// [`Self::exec`]; `mark` (`FLOCK_STOP=…`) makes the command stoppable on interrupt.
+    async fn exec_session(
+        &self,
+        script: &str,
+        become_: Option<&Become>,
+        stdin: Option<&[u8]>,
+        mark: Option<&str>,
+    ) -> Result<ExecOutput, ConnectionError> {
         let sudo = become_.map(|b| SudoCommand::new(script, b));
+        let env = format!("env LANG=C LC_ALL=C {}", mark.unwrap_or(""));
         let command = match &sudo {
-            Some(s) => format!("env LANG=C LC_ALL=C {}", s.command),
-            None => format!("env LANG=C LC_ALL=C /bin/sh -c {}", shell_quote(script)),
+            Some(s) => format!("{env} {}", s.command),
+            None => format!("{env} /bin/sh -c {}", shell_quote(script)),
         };
         let lost = |msg: String| ConnectionError::Lost {
             host: self.host.clone(),
@@ -292,7 +323,18 @@ impl SshConnection {
         let mut ex = Exchange::start(tx, stdin, sudo);
         let mut rc: Option<i32> = None;
         let mut refused = false;
-        while let Some(msg) = reader.wait().await {
+        let mut stop = super::interrupt::Stopper::default();
+        loop {
+            let msg = tokio::select! {
+                msg = reader.wait() => msg,
+                sig = stop.next(), if mark.is_some() => {
+                    let (Some(sig), Some(mark)) = (sig, mark) else { break };
+                    // Not the SSH `signal` request: sshd refuses it for root logins.
+                    self.stop_marked(mark, sig).await;
+                    continue;
+                }
+            };
+            let Some(msg) = msg else { break };
             match msg {
                 ChannelMsg::Data { data } => ex.stdout(&data),
                 ChannelMsg::ExtendedData { data, ext: 1 } => ex.stderr(&data),
@@ -311,6 +353,11 @@ impl SshConnection {
         }
         drop(reader);
         feeder.abort();
+        if stop.started() {
+            return Err(ConnectionError::Interrupted {
+                host: self.host.clone(),
+            });
+        }
         if refused {
             return Err(lost("the server refused to run the command".into()));
         }

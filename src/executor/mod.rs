@@ -69,6 +69,9 @@ pub enum RunError {
     Msg(String),
     /// Stop with exit code `code` after printing `msg` (when not empty) as it is: Ansible's
     /// own wording, e.g. `No hosts matched`.
+    /// SIGINT/SIGTERM: the remote commands in flight were stopped.
+    #[error("interrupted")]
+    Interrupted,
     #[error("{msg}")]
     Stop {
         /// The line for stderr.

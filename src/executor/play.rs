@@ -14,6 +14,7 @@ use super::task::{HostOutcome, ItemLine, TaskRunner};
 use super::varsfiles;
 use super::RunError;
 use crate::cli::{PlaybookOptions, RunOptions};
+use crate::connection::interrupt;
 use crate::inventory::Inventory;
 use crate::output::censor::NO_LOG_KEY;
 use crate::output::{Event, Output, Status};
@@ -167,6 +168,28 @@ impl Runner {
         code
     }
 
+    /// After an interrupt: closes every connection (idle agents see their input end and exit),
+    /// prints the interrupted line (1.2's `ERROR: interrupted`, ansible-core's `[ERROR]: User
+    /// interrupted execution`) and the recap of the tasks finished so far; returns the exit
+    /// code (130 for SIGINT, 143 for SIGTERM).
+    pub async fn interrupted(&mut self) -> u8 {
+        self.pool.close_all().await;
+        eprintln!(
+            "{}",
+            match self.dialect {
+                Dialect::Legacy12 => "ERROR: interrupted",
+                Dialect::Modern => "[ERROR]: User interrupted execution",
+            }
+        );
+        if !self.adhoc {
+            self.output.emit(&Event::Recap {
+                stats: self.states.stats().clone(),
+                retry: None,
+            });
+        }
+        interrupt::code().unwrap_or(130)
+    }
+
     async fn run_play(&mut self, play: &Play) -> Result<PlayEnd, RunError> {
         let pattern = self.play_pattern(play);
         let hosts: Vec<String> = self
@@ -202,7 +225,7 @@ impl Runner {
         }
         let reach = play_reach(play);
         if play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc {
-            self.gather_facts(play, &hosts, &reach).await;
+            self.gather_facts(play, &hosts, &reach).await?;
         }
         let alive: Vec<String> = hosts
             .iter()
@@ -262,7 +285,12 @@ impl Runner {
         crate::template::TemplateContext::new(vars, basedir, self.dialect, hostvars)
     }
 
-    async fn gather_facts(&mut self, play: &Play, hosts: &[String], reach: &Reach) {
+    async fn gather_facts(
+        &mut self,
+        play: &Play,
+        hosts: &[String],
+        reach: &Reach,
+    ) -> Result<(), RunError> {
         let todo: Vec<String> = match self.dialect {
             Dialect::Legacy12 => hosts
                 .iter()
@@ -272,16 +300,16 @@ impl Runner {
             Dialect::Modern => hosts.to_vec(),
         };
         if todo.is_empty() {
-            return;
+            return Ok(());
         }
         self.output.emit(&Event::GatheringFacts);
         let runner = TaskRunner::new(self, play, reach);
         let forks = self.opts.forks.max(1);
-        let results: Vec<(String, Result<Map, String>)> = stream::iter(todo.iter())
+        let all = stream::iter(todo.iter())
             .map(|h| async { (h.clone(), runner.gather(h).await) })
             .buffered(forks)
-            .collect()
-            .await;
+            .collect();
+        let results: Vec<(String, Result<Map, String>)> = until_interrupted(all).await?;
         drop(runner);
         for (host, res) in results {
             match res {
@@ -304,6 +332,7 @@ impl Runner {
                 }
             }
         }
+        Ok(())
     }
 
     fn host_unreachable(&mut self, host: &str, msg: &str) {
@@ -458,6 +487,9 @@ impl Runner {
         notified: Option<&mut Notified>,
         handler: bool,
     ) -> Result<(), RunError> {
+        if interrupt::is_set() {
+            return Err(RunError::Interrupted);
+        }
         let name = self.display_name(play, task);
         if !self.adhoc {
             self.output.emit(&Event::TaskStart { name, handler });
@@ -465,14 +497,14 @@ impl Runner {
         let outcomes: Vec<(String, HostOutcome)> = {
             let runner = TaskRunner::new(self, play, reach);
             let forks = self.opts.forks.max(1);
-            stream::iter(hosts.iter())
+            let all = stream::iter(hosts.iter())
                 .map(|h| {
                     let runner = &runner;
                     async move { (h.clone(), runner.run(task, h).await) }
                 })
                 .buffered(forks)
-                .collect()
-                .await
+                .collect();
+            until_interrupted(all).await?
         };
         let outcomes = if self.dialect == Dialect::Legacy12 && task.module == "group_by" {
             bypass_host_loop(outcomes)
@@ -706,6 +738,25 @@ fn bypass_host_loop(mut outcomes: Vec<(String, HostOutcome)>) -> Vec<(String, Ho
         };
     }
     outcomes
+}
+
+/// Awaits `work` (one task's or the facts' results from every host); when the run is
+/// interrupted meanwhile, lets it finish for a bounded time (the remote operations in flight
+/// stop their commands and return) and drops what is left: either way the results are dropped
+/// and the run stops with [`RunError::Interrupted`].
+async fn until_interrupted<T>(work: impl std::future::Future<Output = T>) -> Result<T, RunError> {
+    tokio::pin!(work);
+    let done = tokio::select! {
+        done = &mut work => done,
+        () = interrupt::wait() => {
+            let _ = tokio::time::timeout(interrupt::GRACE * 4, &mut work).await;
+            return Err(RunError::Interrupted);
+        }
+    };
+    match interrupt::is_set() {
+        true => Err(RunError::Interrupted),
+        false => Ok(done),
+    }
 }
 
 /// The play's connection settings.

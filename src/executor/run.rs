@@ -40,6 +40,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                 return Ok(code);
             }
             let passwords = ask_passwords(&req.opts)?;
+            listen_for_interrupts();
             let store = VarStore::new(&inventory, extra.clone(), dialect);
             let mut runner = Runner::new(
                 req.opts, req.pb, dialect, inventory, store, extra, passwords,
@@ -48,7 +49,9 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                 runner.prepare(book)?;
             }
             for book in &books {
-                runner.run_playbook(book).await?;
+                if let Err(e) = runner.run_playbook(book).await {
+                    return stopped(&mut runner, e).await;
+                }
             }
             Ok(runner.finish(|hosts| write_retry(&paths, hosts)))
         }
@@ -74,16 +77,53 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             let book = super::adhoc::adhoc_playbook(&pattern, &module, &args, dialect)
                 .map_err(RunError::Msg)?;
             let passwords = ask_passwords(&req.opts)?;
+            listen_for_interrupts();
             let store = VarStore::new(&inventory, extra.clone(), dialect);
             let mut runner = Runner::new(
                 req.opts, req.pb, dialect, inventory, store, extra, passwords,
             );
             runner.adhoc = true;
             runner.prepare(&book)?;
-            runner.run_playbook(&book).await?;
+            if let Err(e) = runner.run_playbook(&book).await {
+                return stopped(&mut runner, e).await;
+            }
             Ok(runner.finish(|_| None))
         }
     }
+}
+
+/// A run that stopped with `e`: after an interrupt, the interrupted line and the recap so far.
+async fn stopped(runner: &mut Runner, e: RunError) -> Result<u8, RunError> {
+    match e {
+        RunError::Interrupted => Ok(runner.interrupted().await),
+        other => Err(other),
+    }
+}
+
+/// From now on (passwords were asked for; a prompt stays interruptible), SIGINT and SIGTERM
+/// interrupt the run: remote commands are stopped, the recap so far printed
+/// (`connection::interrupt`). A second signal exits at once.
+fn listen_for_interrupts() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    tokio::spawn(async move {
+        let code = tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        };
+        crate::connection::interrupt::trigger(code);
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
+        }
+        eprintln!("interrupted again: exiting without waiting for the hosts");
+        std::process::exit(i32::from(code));
+    });
 }
 
 fn forced_dialect(opts: &RunOptions) -> Result<Option<Dialect>, RunError> {
