@@ -107,34 +107,6 @@ fn check_mode_changes_nothing_and_second_run_is_idempotent() {
 }
 
 #[test]
-fn check_mode_on_hosts_that_cannot_see_the_binary_writes_only_the_agent() {
-    let lab = TestLab::new(1);
-    let host = lab.hosts()[0].name.clone();
-    let s = Scratch::new("check-upload");
-    // Under /tmp, which lab hosts have their own of: flock uploads itself as the agent.
-    let flock = s.0.join("flock");
-    std::fs::copy(env!("CARGO_BIN_EXE_flock"), &flock).expect("copy flock");
-    let flock = flock.to_string_lossy().into_owned();
-    let inv = s.write("hosts", &lab.inventory_text());
-    let pb = s.write("play.yml", CHECK_PLAY);
-    let out = playbook_with(&lab, &[&flock], &inv, &pb, &["--check"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(recap(&out.stdout, &host).contains("changed=3"));
-    let written: Vec<String> = lab
-        .changes(&host)
-        .expect("diff")
-        .iter()
-        .map(|c| c.path.to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(written.len(), 3, "{written:?}");
-    assert_eq!(written[..2], ["/root/.flock", "/root/.flock/agent"]);
-    assert!(
-        written[2].starts_with("/root/.flock/agent/flock-"),
-        "--check wrote the agent's cached copy and nothing else: {written:?}"
-    );
-}
-
-#[test]
 fn bad_playbook_changes_nothing_and_names_the_line() {
     let lab = TestLab::new(1);
     let s = Scratch::new("bad");
