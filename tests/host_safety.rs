@@ -1,6 +1,7 @@
-//! Issue 18, items 2–5, on lab hosts: host keys are checked for every dialect (accept-new), a
-//! pattern matching no host says so, SIGINT/SIGTERM stop the remote commands (agent and plain
-//! sessions), and `--check` leaves hosts byte-identical even when the agent is not there.
+//! Issue 18, items 2–5 and 7, on lab hosts: host keys are checked for every dialect
+//! (accept-new), a pattern matching no host says so, SIGINT/SIGTERM stop the remote commands
+//! (agent and plain sessions), `--check` leaves hosts byte-identical even when the agent is not
+//! there, and inventory or pattern mistakes stop the run before anything changes.
 
 // Scratch dirs and `flock playbook` inside a lab: the same helpers as the packages_* tests.
 mod packages_support;
@@ -411,4 +412,64 @@ fn check_mode_from_a_binary_the_hosts_cannot_see_changes_nothing() {
             "{h}: {paths:?}"
         );
     }
+}
+
+/// Item 7: a malformed inventory line or `hosts:` pattern (which 1.2 and ansible-core bend into
+/// a host, a dropped group or the whole group) is refused with file:line before any host is
+/// touched, in both dialects.
+#[test]
+fn inventory_and_pattern_mistakes_change_nothing_and_say_where() {
+    let lab = TestLab::new(1);
+    let host = lab.hosts()[0].name.clone();
+    let s = Scratch::new("badinv");
+    let good = lab.inventory_text();
+    let create =
+        "- hosts: lab\n  gather_facts: false\n  tasks:\n    - file: path=/root/made state=touch\n";
+    let cases: Vec<(String, String, String)> = vec![
+        (
+            format!("{good}\n[cn]\ncn-0[1-\n"),
+            create.to_string(),
+            "cn-0[1-".to_string(),
+        ),
+        (
+            format!("{good}\n[broken\nx\n"),
+            create.to_string(),
+            "missing its closing ']'".to_string(),
+        ),
+        (
+            good.clone(),
+            format!("{create}- hosts: 'lab[0:'\n  tasks:\n    - command: /bin/true\n"),
+            "an unclosed '['".to_string(),
+        ),
+    ];
+    let before = lab.changes(&host).expect("diff");
+    for (i, (inv_text, play, what)) in cases.iter().enumerate() {
+        let inv = s.write(&format!("hosts{i}"), inv_text);
+        let pb = s.write(&format!("play{i}.yml"), play);
+        for dialect in ["1.2", "modern"] {
+            let out = playbook_with(&lab, &[FLOCK], &inv, &pb, &["--dialect", dialect]);
+            let all = text(&out);
+            assert_ne!(out.status.code(), Some(0), "{dialect} case {i}: {all}");
+            assert!(all.contains(what), "{dialect} case {i}: {all}");
+            let at = if i < 2 {
+                let line = 1 + inv_text
+                    .lines()
+                    .position(|l| l == "cn-0[1-" || l == "[broken")
+                    .expect("the bad line");
+                format!("{}:{line}:", inv.display())
+            } else {
+                format!("{}:5:", pb.display())
+            };
+            assert!(
+                all.contains(&at) || all.contains(&at.replace(":5:", ":4:")),
+                "{dialect} case {i} names {at}: {all}"
+            );
+        }
+    }
+    let after = lab.changes(&host).expect("diff");
+    assert_eq!(
+        after.iter().map(|c| &c.path).collect::<Vec<_>>(),
+        before.iter().map(|c| &c.path).collect::<Vec<_>>(),
+        "nothing changed on the host"
+    );
 }

@@ -107,10 +107,24 @@ impl Runner {
             crate::playbook::list::check_tags(playbook, &self.tag_filter).map_err(RunError::Msg)?;
         }
         for play in &playbook.plays {
+            self.check_play_pattern(play)?;
             let vars = varsfiles::static_pass(self, play)?;
             self.static_vars.insert(play as *const Play, vars);
         }
         Ok(())
+    }
+
+    /// Before anything runs: a `hosts:` pattern (untemplated) or `--limit` that cannot be
+    /// evaluated (an unclosed subscript, a bad regex) stops the run, naming the play's file
+    /// and line, so a mistake in a later play changes nothing on any host.
+    fn check_play_pattern(&self, play: &Play) -> Result<(), RunError> {
+        if play.hosts.contains('$') || play.hosts.contains("{{") {
+            return Ok(());
+        }
+        self.inventory
+            .select(&play.hosts, self.opts.limit.as_deref(), self.dialect)
+            .map(drop)
+            .map_err(|e| RunError::Msg(format!("{}: {e}", play.pos)))
     }
 
     /// Runs every play of the playbook, then prints the recap.

@@ -56,17 +56,9 @@ fn base_groups(
     for (n, raw) in lines.iter().enumerate() {
         let line = *raw;
         if line.starts_with('[') {
-            let head = line.split(" #").next().unwrap_or("");
-            let mut name = head.replace(['[', ']'], "").trim().to_string();
-            if line.contains(":vars") || line.contains(":children") {
-                if let Some((g, _)) = name.rsplit_once(':') {
-                    name = g.to_string();
-                }
-                inv.ensure_group(&name);
-                active = None;
-            } else {
-                active = Some(inv.ensure_group(&name));
-            }
+            let header = section_header(line).map_err(|m| err(file, n, 0, m))?;
+            let g = inv.ensure_group(header.name);
+            active = header.kind.is_none().then_some(g);
             continue;
         }
         // 1.2 skips only lines starting with `#`; a comment after leading blanks would become a
@@ -89,11 +81,7 @@ fn base_groups(
         };
         let col = line.find(first.as_str()).unwrap_or(indent(line));
         let (hostname, port) = split_port(first);
-        let names = if detect_range(hostname) {
-            expand_hostname_range(hostname).map_err(|m| err(file, n, col, m))?
-        } else {
-            vec![hostname.to_string()]
-        };
+        let names = host_names(hostname, first).map_err(|m| err(file, n, col, m))?;
         for hn in names {
             let h = match inv.host_index(&hn) {
                 Some(h) => h,
@@ -151,11 +139,11 @@ fn split_port(token: &str) -> (&str, Option<&str>) {
     (token, None)
 }
 
-/// Walk the lines of every `[g<marker>` section (1.2's second and third passes), calling `body`
+/// Walk the lines of every `[g:KIND]` section (1.2's second and third passes), calling `body`
 /// with the line number, raw line, trimmed line and the section's group (created by pass 1).
 fn section_lines(
     lines: &[&str],
-    marker: &str,
+    kind: SectionKind,
     inv: &Inventory,
     mut body: impl FnMut(usize, &str, &str, usize) -> Result<(), InventoryError>,
 ) -> Result<(), InventoryError> {
@@ -166,11 +154,11 @@ fn section_lines(
             continue;
         }
         if line.starts_with('[') {
-            // Pass 1 created every section's group.
-            group = line
-                .contains(marker)
-                .then(|| inv.group_index(&line.replace('[', "").replace(marker, "")))
-                .flatten();
+            // Pass 1 checked every header and created every section's group.
+            group = section_header(line)
+                .ok()
+                .filter(|h| h.kind == Some(kind))
+                .and_then(|h| inv.group_index(h.name));
         } else if let Some(g) = group {
             body(n, raw, line, g)?;
         }
@@ -184,7 +172,7 @@ fn group_children(
     file: &Arc<std::path::PathBuf>,
 ) -> Result<(), InventoryError> {
     let mut edges = Vec::new();
-    section_lines(lines, ":children]", inv, |n, raw, line, g| {
+    section_lines(lines, SectionKind::Children, inv, |n, raw, line, g| {
         let Some(kid) = inv.group_index(line) else {
             let msg = format!("child group is not defined: ({line})");
             return Err(err(file, n, indent(raw), msg));
@@ -208,7 +196,7 @@ fn group_variables(
     file: &Arc<std::path::PathBuf>,
 ) -> Result<(), InventoryError> {
     let mut vars = Vec::new();
-    section_lines(lines, ":vars]", inv, |n, raw, line, g| {
+    section_lines(lines, SectionKind::Vars, inv, |n, raw, line, g| {
         let Some((k, v)) = line.split_once('=') else {
             let msg = "variables assigned to group must be in key=value form";
             return Err(err(file, n, indent(raw), msg));
@@ -222,6 +210,92 @@ fn group_variables(
         inv.groups[g].ini_raw.insert(k, Value::String(raw));
     }
     Ok(())
+}
+
+/// The kind of a `[group:KIND]` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SectionKind {
+    /// `[group:vars]`: `key=value` lines.
+    Vars,
+    /// `[group:children]`: one group name a line.
+    Children,
+}
+
+/// A checked section header: `[name]`, `[name:vars]` or `[name:children]`.
+#[derive(Debug, PartialEq, Eq)]
+struct SectionHeader<'a> {
+    name: &'a str,
+    kind: Option<SectionKind>,
+}
+
+/// Read a section header line, refusing what 1.2 silently bent into a group name (`[lab`,
+/// `[lab]]`, `[]`, `[a b]`, `[lab:var]`). ansible-core refuses the same lines ("Invalid
+/// section entry"); a comment may follow the `]`.
+fn section_header(line: &str) -> Result<SectionHeader<'_>, String> {
+    let line = line.trim_end();
+    let shown = line.trim();
+    let Some(close) = line.find(']') else {
+        return Err(format!(
+            "section header '{shown}' is missing its closing ']'"
+        ));
+    };
+    let inside = &line[1..close];
+    let rest = line[close + 1..].trim_start();
+    if !rest.is_empty() && !rest.starts_with('#') {
+        return Err(format!(
+            "unexpected text '{rest}' after the section header '{}'",
+            &line[..=close]
+        ));
+    }
+    let (name, kind) = match inside.split_once(':') {
+        None => (inside, None),
+        Some((name, "vars")) => (name, Some(SectionKind::Vars)),
+        Some((name, "children")) => (name, Some(SectionKind::Children)),
+        Some((_, other)) => {
+            return Err(format!(
+                "section '[{inside}]' has unknown type '{other}' (expected vars or children)"
+            ))
+        }
+    };
+    if name.is_empty() {
+        return Err(format!("section header '{shown}' has no group name"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || "[]:".contains(*c))
+    {
+        return Err(format!(
+            "group name '{name}' in section header '{shown}' contains '{c}'"
+        ));
+    }
+    Ok(SectionHeader { name, kind })
+}
+
+/// The host names a host token stands for: a `[begin:end]` range expands; any other bracket
+/// is a mistake (an unclosed range such as `cn-0[1-` or `cn-0[1:`), which 1.2 made into a host
+/// of that name. `token` (the name as written, port included) is shown in the error.
+pub(super) fn host_names(name: &str, token: &str) -> Result<Vec<String>, String> {
+    if detect_range(name) {
+        return expand_hostname_range(name);
+    }
+    if name.contains(['[', ']']) && !is_bracketed_ipv6(name) {
+        return Err(format!(
+            "host '{token}' has an unclosed or malformed range (expected NAME[BEGIN:END], \
+             such as cn-[01:10])"
+        ));
+    }
+    Ok(vec![name.to_string()])
+}
+
+/// `[fe80::1]`, an IPv6 address in brackets (as ansible-core writes one with a port).
+fn is_bracketed_ipv6(name: &str) -> bool {
+    name.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .is_some_and(|a| {
+            a.contains(':')
+                && a.chars()
+                    .all(|c| c.is_ascii_hexdigit() || ".:%".contains(c))
+        })
 }
 
 /// 1.2: a value wrapped in a matching pair of quotes loses its first and last character.
@@ -278,7 +352,7 @@ pub(super) fn expand_hostname_range(line: &str) -> Result<Vec<String>, String> {
     let seq: Vec<String> = match (LETTERS.find(beg), LETTERS.find(end)) {
         (Some(b), Some(e)) => {
             if b > e {
-                return Err(format!("host range format incorrectly specified: {line}"));
+                return Err(format!("host range ends before it begins: {line}"));
             }
             LETTERS[b..=e].chars().map(|c| c.to_string()).collect()
         }
@@ -291,6 +365,9 @@ pub(super) fn expand_hostname_range(line: &str) -> Result<Vec<String>, String> {
                 .trim()
                 .parse()
                 .map_err(|_| format!("host range bounds are not numbers or letters: {line}"))?;
+            if e < b {
+                return Err(format!("host range ends before it begins: {line}"));
+            }
             if e - b > 1_000_000 {
                 return Err(format!("host range too large: {line}"));
             }

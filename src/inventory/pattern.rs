@@ -97,6 +97,40 @@ pub(crate) fn fnmatch_regex(pat: &str) -> String {
     res
 }
 
+/// Refuse a pattern element with an unclosed `[` or a stray `]` (`lab[1-`, `lab[0:`, `lab]`).
+/// ansible-core drops the broken part with a warning and matches all of `lab`, which for a
+/// `--limit` means every host of the group; 1.2 matched nothing or everything depending on the
+/// shape. `~regex` elements (up to the next comma) are left to the regex compiler.
+fn check_brackets(pattern: &str) -> Result<(), InventoryError> {
+    let (mut open, mut at_start, mut in_regex) = (false, true, false);
+    for c in pattern.chars() {
+        if in_regex {
+            if c == ',' {
+                (in_regex, at_start) = (false, true);
+            }
+            continue;
+        }
+        match c {
+            '~' if at_start => in_regex = true,
+            '!' | '&' if at_start => {}
+            '[' if open => return Err(perr(pattern, "a '[' inside a '[...]' subscript")),
+            '[' => (open, at_start) = (true, false),
+            ']' if !open => return Err(perr(pattern, "a ']' without its '['")),
+            ']' => open = false,
+            ',' | ':' | ';' if !open => at_start = true,
+            c if c.is_whitespace() && !open => at_start = true,
+            _ => at_start = false,
+        }
+    }
+    if open {
+        return Err(perr(
+            pattern,
+            "an unclosed '[' (a subscript is written lab[0], lab[0:2] or lab[1-3])",
+        ));
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- Ansible 1.2
 
 /// 1.2's `Inventory.get_hosts(pattern)` with `subset(limit)`, sorted by name.
@@ -105,6 +139,8 @@ pub(super) fn select_legacy(
     pattern: &str,
     limit: Option<&str>,
 ) -> Result<Vec<String>, InventoryError> {
+    check_brackets(pattern)?;
+    limit.map(check_brackets).transpose()?;
     let elems: Vec<String> = pattern
         .replace(';', ":")
         .split(':')
@@ -280,6 +316,8 @@ pub(super) fn select_modern(
     pattern: &str,
     limit: Option<&str>,
 ) -> Result<Vec<String>, InventoryError> {
+    check_brackets(pattern)?;
+    limit.map(check_brackets).transpose()?;
     let mut hosts = evaluate_modern(inv, &order_patterns(split_modern(pattern)))?;
     if let Some(limit) = limit {
         let elems = split_modern(limit);

@@ -306,3 +306,92 @@ fn locate_explicit_forms() {
         .to_string()
         .contains("not supported"));
 }
+
+/// Issue 18 item 7: what 1.2 bent silently into hosts or groups is refused, with file:line:col.
+#[test]
+fn ini_mistakes_are_refused_with_positions() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "[lab]\ncn-0[1-\n",
+            "inv:2:1:",
+            "unclosed or malformed range",
+        ),
+        ("[lab]\ncn-0[1:\n", "inv:2:1:", "host 'cn-0[1:'"),
+        ("[lab]\n  cn-0[1:3 x=1\n", "inv:2:3:", "host 'cn-0[1:3'"),
+        ("[lab\nh1\n", "inv:1:1:", "missing its closing ']'"),
+        ("[lab]]\nh1\n", "inv:1:1:", "unexpected text ']'"),
+        ("[]\nh1\n", "inv:1:1:", "has no group name"),
+        ("[a b]\nh1\n", "inv:1:1:", "contains ' '"),
+        ("[lab:var]\nx=1\n", "inv:1:1:", "unknown type 'var'"),
+        ("[lab]\ncn-0[3:1]\n", "inv:2:1:", "ends before it begins"),
+        ("[lab]\ncn-[c:a]\n", "inv:2:1:", "ends before it begins"),
+        ("[lab]\nh1 x\n", "inv:2:4:", "not in key=value form"),
+    ];
+    for (text, at, what) in cases {
+        match Inventory::from_ini_str(text, "inv") {
+            Ok(inv) => panic!("{text:?} was accepted: hosts {:?}", inv.hosts()),
+            Err(e) => {
+                let e = e.to_string();
+                assert!(e.contains(what), "{text:?}: {e}");
+                assert!(e.starts_with(at), "{text:?}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn ini_headers_comments_and_ipv6_still_read() {
+    let text = "[lab] # the lab\nh[1:2]\n[lab:vars]   # vars\nx=1\n[all:children]\nlab\n";
+    let inv = Inventory::from_ini_str(text, "inv").unwrap();
+    assert_eq!(inv.hosts(), ["h1", "h2"]);
+    assert_eq!(inv.host_vars("h2")["x"], "1");
+    let inv = Inventory::from_yaml_str("v6:\n  hosts:\n    '[fe80::1]':\n", "inv.yml").unwrap();
+    assert_eq!(inv.hosts(), ["[fe80::1]"]);
+}
+
+#[test]
+fn yaml_inventory_unclosed_range_is_refused() {
+    let e = Inventory::from_yaml_str("all:\n  hosts:\n    'cn-0[1-':\n", "inv.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("inv.yml:3:5:") && e.contains("unclosed or malformed range"),
+        "{e}"
+    );
+}
+
+/// A broken subscript would match the whole group (ansible-core drops it with a warning):
+/// refused in both dialects, for the pattern and for `--limit`.
+#[test]
+fn unbalanced_brackets_in_patterns_are_refused() {
+    let inv = inv();
+    for d in [Dialect::Legacy12, Dialect::Modern] {
+        for p in [
+            "core[1-",
+            "core[0:",
+            "core]",
+            "core[[0]]",
+            "cn,core[",
+            "!core[",
+        ] {
+            let e = inv.select(p, None, d).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("invalid host pattern '{p}'")), "{e}");
+            let e = inv.select("all", Some(p), d).unwrap_err().to_string();
+            assert!(e.contains("'['") || e.contains("']'"), "{e}");
+        }
+        // Still read: subscripts, fnmatch classes, regexes with brackets, IPv6.
+        for p in [
+            "core[0]",
+            "core-0[12]",
+            "~core-0[12]",
+            "~core-0[1-3]$",
+            "cn:&core[0]",
+        ] {
+            inv.select(p, None, d).unwrap();
+        }
+    }
+    assert_eq!(
+        inv.select("core[0:1]", None, Dialect::Modern).unwrap(),
+        ["core-01", "core-02"]
+    );
+}

@@ -114,11 +114,7 @@ fn hosts(inv: &mut Inventory, g: usize, node: &Node) -> Result<(), InventoryErro
         }
     };
     for (name, vars, knode) in entries {
-        let names = if super::ini::detect_range(&name) {
-            super::ini::expand_hostname_range(&name).map_err(|m| bad(knode, m))?
-        } else {
-            vec![name]
-        };
+        let names = super::ini::host_names(&name, &name).map_err(|m| bad(knode, m))?;
         for hn in names {
             let h = inv.ensure_host(&hn);
             if let Some(v) = vars.filter(|v| !v.is_null()) {
