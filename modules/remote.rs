@@ -65,6 +65,19 @@ impl<'a> Remote<'a> {
             .await
     }
 
+    /// [`Connection::agent_write_stream`] for this handle's privilege.
+    pub async fn agent_write_stream(
+        &self,
+        begin: &Request,
+        path: &str,
+        source: crate::connection::WriteSource<'_>,
+        sha1: bool,
+    ) -> Result<Option<Frame>, ConnectionError> {
+        self.conn
+            .agent_write_stream(begin, path, source, sha1, self.become_.as_ref())
+            .await
+    }
+
     /// The error for an agent response of the wrong kind.
     pub fn unexpected(&self, got: Result<crate::connection::Response, String>) -> ConnectionError {
         self.conn.unexpected(got)

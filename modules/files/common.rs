@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::connection::{shell_quote, ProbeSpec, Request, Response};
+use crate::connection::{shell_quote, ProbeSpec, Request, Response, WriteSource, WRITE_CHUNK};
 use crate::modules::{FileAttrs, FileDiff, ModuleArgs, ModuleContext, ModuleError, ModuleResult};
 use crate::value::Value;
 
@@ -123,7 +123,7 @@ pub async fn agent_probe(
 pub async fn agent_write(
     ctx: &ModuleContext<'_>,
     path: &str,
-    data: &[u8],
+    source: WriteSource<'_>,
     attrs: &FileAttrs,
     opts: &WriteOptions,
     mkdir_parent: bool,
@@ -132,16 +132,36 @@ pub async fn agent_write(
     if opts.backup || opts.validate.is_some() {
         return Ok(None);
     }
-    let req = Request::Write {
-        path: path.to_string(),
-        owner: attrs.owner.clone(),
-        group: attrs.group.clone(),
-        mode: attrs.mode,
-        new_mode: opts.new_mode.unwrap_or(0o644),
-        mkdir_parent,
-        sha1,
+    let new_mode = opts.new_mode.unwrap_or(0o644);
+    let answer = match source {
+        // Small enough for one frame: one round trip.
+        WriteSource::Bytes(data) if data.len() <= WRITE_CHUNK => {
+            let req = Request::Write {
+                path: path.to_string(),
+                owner: attrs.owner.clone(),
+                group: attrs.group.clone(),
+                mode: attrs.mode,
+                new_mode,
+                mkdir_parent,
+                sha1,
+            };
+            ctx.remote.agent_call(&req, &[data]).await?
+        }
+        _ => {
+            let begin = Request::WriteBegin {
+                path: path.to_string(),
+                owner: attrs.owner.clone(),
+                group: attrs.group.clone(),
+                mode: attrs.mode,
+                new_mode,
+                mkdir_parent,
+            };
+            ctx.remote
+                .agent_write_stream(&begin, path, source, sha1)
+                .await?
+        }
     };
-    let Some(frame) = ctx.remote.agent_call(&req, &[data]).await? else {
+    let Some(frame) = answer else {
         return Ok(None);
     };
     match frame.parse::<Response>() {

@@ -11,7 +11,7 @@ use super::common::{
     attrs_from_args, content_diff, dirname, find_source, md5_hex, parse_backup, parse_probe,
     sha1_hex, write_script, PathInfo, Probed, WriteOptions, PROBE_FN, VALIDATE_FAILED,
 };
-use crate::connection::shell_quote;
+use crate::connection::{shell_quote, WriteSource};
 use crate::modules::args::value_text;
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
@@ -68,7 +68,7 @@ impl Module for Copy {
                     }
                     other => value_text(other),
                 };
-                (text.into_bytes(), None, ctx.new_file_mode())
+                (Payload::Bytes(text.into_bytes()), None, ctx.new_file_mode())
             }
             (None, Some(src)) => {
                 if args.bool("remote_src", false) {
@@ -91,8 +91,12 @@ impl Module for Copy {
                 let mode = std::fs::metadata(&path)
                     .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
                     .unwrap_or(0o644);
-                match std::fs::read(&path) {
-                    Ok(d) => (d, Some((src.to_string(), path.display().to_string())), mode),
+                match SourceFile::hash(&path) {
+                    Ok(f) => (
+                        Payload::File(f),
+                        Some((src.to_string(), path.display().to_string())),
+                        mode,
+                    ),
                     Err(e) => {
                         return Ok(ModuleResult::failed(format!(
                             "Source {} not readable: {e}",
@@ -112,12 +116,109 @@ impl Module for Copy {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
         });
-        let mut res = put_content(ctx, args, &dest, basename.as_deref(), &data, new_mode).await?;
+        let content = data.content();
+        let mut res = put_content(ctx, args, &dest, basename.as_deref(), content, new_mode).await?;
         if let Some((_, full)) = src_label.filter(|_| !res.failed) {
             // 1.2's failures (fail_json) name no `src`.
             res.data.insert("src".into(), full.into());
         }
         Ok(res)
+    }
+}
+
+/// A controller file to copy, hashed in one pass without being held in memory.
+pub struct SourceFile {
+    path: std::path::PathBuf,
+    sha1: String,
+    md5: String,
+    len: u64,
+}
+
+impl SourceFile {
+    /// Reads `path` once in chunks for its SHA-1 and MD5.
+    pub fn hash(path: &std::path::Path) -> std::io::Result<SourceFile> {
+        use md5::Digest as _;
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)?;
+        let (mut sha, mut md5) = (sha1::Sha1::new(), md5::Md5::new());
+        let mut buf = vec![0u8; 1 << 16];
+        let mut len = 0u64;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            sha.update(&buf[..n]);
+            md5.update(&buf[..n]);
+            len += n as u64;
+        }
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            sha1: hex::encode(sha.finalize()),
+            md5: hex::encode(md5.finalize()),
+            len,
+        })
+    }
+}
+
+/// What `copy` was given: literal content or a file.
+enum Payload {
+    Bytes(Vec<u8>),
+    File(SourceFile),
+}
+
+impl Payload {
+    fn content(&self) -> Content<'_> {
+        match self {
+            Payload::Bytes(b) => Content::Bytes(b),
+            Payload::File(f) => Content::File(f),
+        }
+    }
+}
+
+/// What [`put_content`] writes: bytes in memory (`content=`, a rendered template) or a
+/// controller file, streamed to the host's agent in chunks (never read whole for it).
+#[derive(Clone, Copy)]
+pub enum Content<'a> {
+    /// In memory.
+    Bytes(&'a [u8]),
+    /// On the controller's disk.
+    File(&'a SourceFile),
+}
+
+/// ansible-core's `max_diff_size` (DEFAULT_MAX_DIFF_SIZE): larger files get no `--diff`.
+const MAX_DIFF_SIZE: u64 = 104_448;
+
+impl Content<'_> {
+    fn sha1(&self) -> String {
+        match self {
+            Content::Bytes(b) => sha1_hex(b),
+            Content::File(f) => f.sha1.clone(),
+        }
+    }
+
+    fn md5(&self) -> String {
+        match self {
+            Content::Bytes(b) => md5_hex(b),
+            Content::File(f) => f.md5.clone(),
+        }
+    }
+
+    fn source(&self) -> WriteSource<'_> {
+        match self {
+            Content::Bytes(b) => WriteSource::Bytes(b),
+            Content::File(f) => WriteSource::File(&f.path),
+        }
+    }
+
+    /// The whole content, for `--diff` (files up to [`MAX_DIFF_SIZE`]) and for hosts written
+    /// without the agent (a script reading its stdin), where it is read into memory.
+    fn load(&self, limit: Option<u64>) -> std::io::Result<Option<std::borrow::Cow<'_, [u8]>>> {
+        Ok(match self {
+            Content::Bytes(b) => Some(std::borrow::Cow::Borrowed(b)),
+            Content::File(f) if limit.is_some_and(|l| f.len > l) => None,
+            Content::File(f) => Some(std::borrow::Cow::Owned(std::fs::read(&f.path)?)),
+        })
     }
 }
 
@@ -211,7 +312,7 @@ pub async fn put_content(
     args: &ModuleArgs,
     dest: &str,
     basename: Option<&str>,
-    data: &[u8],
+    content: Content<'_>,
     new_mode: u32,
 ) -> Result<ModuleResult, ModuleError> {
     let attrs = attrs_from_args(args);
@@ -227,9 +328,9 @@ pub async fn put_content(
         old,
         no_dir,
     } = query_dest(ctx, dest, basename).await?;
-    let sha = sha1_hex(data);
+    let sha = content.sha1();
     let mut res = ModuleResult::ok();
-    res.data.insert("md5sum".into(), md5_hex(data).into());
+    res.data.insert("md5sum".into(), content.md5().into());
     if let Some(i) = &info {
         if i.kind == "directory" {
             return Ok(ModuleResult::failed(format!(
@@ -256,7 +357,10 @@ pub async fn put_content(
         }
         res.changed = true;
         if ctx.diff_mode {
-            if let Some(d) = content_diff(&target, old.as_deref().unwrap_or_default(), data) {
+            let new = content.load(Some(MAX_DIFF_SIZE)).ok().flatten();
+            if let Some(d) =
+                new.and_then(|new| content_diff(&target, old.as_deref().unwrap_or_default(), &new))
+            {
                 res.diffs.push(d);
             }
         }
@@ -277,7 +381,8 @@ pub async fn put_content(
                 )));
             }
         }
-        if let Some(done) = agent_write(ctx, &target, data, &attrs, &opts, false, true).await? {
+        let source = content.source();
+        if let Some(done) = agent_write(ctx, &target, source, &attrs, &opts, false, true).await? {
             return Ok(match done {
                 Ok(after) => {
                     add_path_info(&mut res, "dest", &target, after.as_ref());
@@ -295,7 +400,15 @@ pub async fn put_content(
             write_script(&target, &attrs, &opts),
             shell_quote(&target)
         );
-        let out = ctx.remote.sh_stdin(&full, data).await?;
+        let data = match content.load(None) {
+            Ok(Some(d)) => d,
+            Ok(None) | Err(_) => {
+                return Ok(ModuleResult::failed(format!(
+                    "failed to copy to {target}: the source could not be read"
+                )))
+            }
+        };
+        let out = ctx.remote.sh_stdin(&full, &data).await?;
         if out.rc != 0 {
             let err = out.stderr_str();
             let mut r = if out.rc == VALIDATE_FAILED {

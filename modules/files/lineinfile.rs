@@ -319,7 +319,7 @@ impl Module for LineInFile {
             if let Some(done) = agent_write(
                 ctx,
                 &dest,
-                edit.content.as_bytes(),
+                crate::connection::WriteSource::Bytes(edit.content.as_bytes()),
                 &attrs,
                 &opts,
                 true,

@@ -69,7 +69,7 @@ impl Module for Template {
             args,
             &dest,
             basename.as_deref(),
-            text.as_bytes(),
+            super::copy::Content::Bytes(text.as_bytes()),
             ctx.new_file_mode(),
         )
         .await?;

@@ -8,6 +8,7 @@ pub mod facts;
 mod inbox;
 pub mod ops;
 pub mod proto;
+mod staged;
 
 use std::io::{Read, Write};
 
@@ -53,6 +54,14 @@ pub fn main(args: &[std::ffi::OsString]) -> i32 {
 /// stdin closes while a command runs (the controller was interrupted or is gone), the command's
 /// process group is killed first (see `inbox`).
 pub fn serve() -> i32 {
+    let code = serve_requests();
+    // A streamed write the controller did not finish (it was cut off or interrupted) leaves
+    // nothing: the temporary files are removed.
+    staged::clear();
+    code
+}
+
+fn serve_requests() -> i32 {
     let stdout = std::io::stdout();
     let mut output = std::io::BufWriter::new(stdout.lock());
     if output
@@ -85,7 +94,10 @@ pub fn serve() -> i32 {
     0
 }
 
-fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
+/// Reads one frame from `input`: `None` at a clean end between frames. The body is read as it
+/// arrives (never allocated from the length prefix alone), so a hostile length costs at most
+/// the bytes really sent, up to [`proto::MAX_FRAME`].
+pub fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
     let mut len = [0u8; 4];
     if !read_exact_or_eof(input, &mut len)? {
         return Ok(None);
@@ -94,8 +106,14 @@ fn read_frame(input: &mut impl Read) -> std::io::Result<Option<Frame>> {
     if len > proto::MAX_FRAME {
         return Err(std::io::Error::other("frame too large"));
     }
-    let mut body = vec![0u8; len];
-    input.read_exact(&mut body)?;
+    let mut body = Vec::with_capacity(len.min(1 << 16));
+    input.take(len as u64).read_to_end(&mut body)?;
+    if body.len() != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the frame ended early",
+        ));
+    }
     proto::decode_body(&body)
         .map(Some)
         .map_err(std::io::Error::other)
@@ -113,6 +131,28 @@ fn read_exact_or_eof(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool>
         }
     }
     Ok(true)
+}
+
+/// The `Write` answer for `done`; with `stat_of`, the written file's stat (and SHA-1).
+fn write_answer(done: Result<(), String>, stat_of: Option<(String, bool)>) -> Vec<u8> {
+    let (rc, error, stat) = match done {
+        Ok(()) => {
+            let stat = stat_of.and_then(|(path, sha1)| {
+                let spec = proto::ProbeSpec {
+                    path,
+                    sha1,
+                    content: false,
+                };
+                ops::probe(&[spec], &mut Vec::new())
+                    .pop()
+                    .flatten()
+                    .map(Box::new)
+            });
+            (0, String::new(), stat)
+        }
+        Err(e) => (1, e, None),
+    };
+    proto::encode(&Response::Write { rc, error, stat }, &[])
 }
 
 /// Handles one request frame; returns the encoded response frame.
@@ -154,22 +194,40 @@ pub fn handle(mut frame: Frame) -> Vec<u8> {
                 Ok(())
             }
             .and_then(|()| ops::write_atomic(&path, &frame.take_blob(0), &attrs));
-            let (rc, error, stat) = match written {
-                Ok(()) => {
-                    let spec = proto::ProbeSpec {
-                        path,
-                        sha1,
-                        content: false,
-                    };
-                    let stat = ops::probe(&[spec], &mut Vec::new())
-                        .pop()
-                        .flatten()
-                        .map(Box::new);
-                    (0, String::new(), stat)
-                }
-                Err(e) => (1, e, None),
+            write_answer(written, Some((path, sha1)))
+        }
+        Request::WriteBegin {
+            path,
+            owner,
+            group,
+            mode,
+            new_mode,
+            mkdir_parent,
+        } => {
+            let attrs = ops::WriteAttrs {
+                owner: owner.as_deref(),
+                group: group.as_deref(),
+                mode,
+                new_mode,
             };
-            proto::encode(&Response::Write { rc, error, stat }, &[])
+            let begun = if mkdir_parent {
+                ops::mkdir_parent(&path)
+            } else {
+                Ok(())
+            }
+            .and_then(|()| staged::begin(&path, &attrs));
+            write_answer(begun, None)
+        }
+        Request::WriteChunk { path } => {
+            write_answer(staged::append(&path, &frame.take_blob(0)), None)
+        }
+        Request::WriteCommit { path, sha1 } => {
+            let done = staged::commit(&path);
+            write_answer(done, Some((path, sha1)))
+        }
+        Request::WriteAbort { path } => {
+            staged::abort(&path);
+            write_answer(Ok(()), None)
         }
         Request::Facts => {
             let text = facts::collect();

@@ -178,6 +178,14 @@ pub struct WriteAttrs<'a> {
 /// the temporary file is removed, the old file is untouched, and the error reads like the shell
 /// tools' messages (`chown: invalid user: 'x'`).
 pub fn write_atomic(path: &str, data: &[u8], attrs: &WriteAttrs) -> Result<(), String> {
+    let mut tmp = stage(path, attrs)?;
+    append(&mut tmp, data)?;
+    commit(tmp, path)
+}
+
+/// The first half of [`write_atomic`]: the temporary file beside `path`, with its owner and
+/// mode already set, empty. Removed when dropped.
+pub fn stage(path: &str, attrs: &WriteAttrs) -> Result<tempfile::NamedTempFile, String> {
     let dest = Path::new(path);
     let dir = match dest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -232,10 +240,22 @@ pub fn write_atomic(path: &str, data: &[u8], attrs: &WriteAttrs) -> Result<(), S
     }
     file.set_permissions(fs::Permissions::from_mode(mode))
         .map_err(|e| format!("chmod: {}", io_text(&e)))?;
-    file.write_all(data)
-        .and_then(|_| file.sync_all())
+    Ok(tmp)
+}
+
+/// Appends `data` to a file made by [`stage`].
+pub fn append(tmp: &mut tempfile::NamedTempFile, data: &[u8]) -> Result<(), String> {
+    tmp.as_file_mut()
+        .write_all(data)
+        .map_err(|e| format!("write error: {}", io_text(&e)))
+}
+
+/// The second half of [`write_atomic`]: fsync, then rename over `path`.
+pub fn commit(tmp: tempfile::NamedTempFile, path: &str) -> Result<(), String> {
+    tmp.as_file()
+        .sync_all()
         .map_err(|e| format!("write error: {}", io_text(&e)))?;
-    tmp.persist(dest)
+    tmp.persist(path)
         .map_err(|e| format!("mv: cannot move to '{path}': {}", io_text(&e.error)))?;
     Ok(())
 }

@@ -94,6 +94,40 @@ pub enum Request {
         /// Hash the written file in the answer's `stat`.
         sha1: bool,
     },
+    /// Start a streamed write of `path` (files of any size in bounded memory): the
+    /// temporary file beside `path` is made with its attributes, as for `Write`, and kept by
+    /// the agent until `WriteCommit` or `WriteAbort` (or removed when the agent's input ends).
+    WriteBegin {
+        /// Destination.
+        path: String,
+        /// Owner name or uid.
+        owner: Option<String>,
+        /// Group name or gid.
+        group: Option<String>,
+        /// Permission bits.
+        mode: Option<u32>,
+        /// Permission bits of a file that did not exist.
+        new_mode: u32,
+        /// Create the parent directories first (`mkdir -p`).
+        mkdir_parent: bool,
+    },
+    /// Append blob 0 to the streamed write of `path`.
+    WriteChunk {
+        /// Destination, as given to `WriteBegin`.
+        path: String,
+    },
+    /// Finish the streamed write of `path`: fsync, rename over `path`, stat.
+    WriteCommit {
+        /// Destination, as given to `WriteBegin`.
+        path: String,
+        /// Hash the written file in the answer's `stat`.
+        sha1: bool,
+    },
+    /// Drop the streamed write of `path`: its temporary file is removed.
+    WriteAbort {
+        /// Destination, as given to `WriteBegin`.
+        path: String,
+    },
     /// Collect the raw fact sections (see [`super::facts`]).
     Facts,
 }

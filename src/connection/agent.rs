@@ -115,6 +115,35 @@ impl super::ssh::SshConnection {
             })
     }
 
+    /// [`super::Connection::agent_write_stream`] on this host's agent, held for the whole
+    /// sequence (a concurrent operation takes its own session meanwhile).
+    pub(super) async fn agent_write_stream(
+        &self,
+        begin: &Request,
+        path: &str,
+        source: super::stream::WriteSource<'_>,
+        sha1: bool,
+        become_: Option<&Become>,
+    ) -> Result<Option<Frame>, ConnectionError> {
+        let Some(agent) = self.agent_for(become_).await? else {
+            return Ok(None);
+        };
+        let Ok(mut chan) = agent.try_lock() else {
+            return Ok(None);
+        };
+        let host = self.host_name().to_string();
+        super::stream::write_stream(&mut *chan, begin, path, source, sha1)
+            .await
+            .map(Some)
+            .map_err(|msg| match super::interrupt::is_set() {
+                true => ConnectionError::Interrupted { host },
+                false => ConnectionError::Lost {
+                    host,
+                    msg: format!("agent: {msg}"),
+                },
+            })
+    }
+
     async fn agent_for(
         &self,
         become_: Option<&Become>,
@@ -284,6 +313,12 @@ impl super::ssh::SshConnection {
             }
         }
         Ok(false)
+    }
+}
+
+impl super::stream::AgentCalls for AgentChannel {
+    async fn call(&mut self, req: &Request, blobs: &[&[u8]]) -> Result<Frame, String> {
+        AgentChannel::call(self, &proto::encode(req, blobs)).await
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub use crate::agent::proto::{Frame, PathStat, ProbeSpec, Request, Response};
+pub use stream::{WriteSource, CHUNK as WRITE_CHUNK};
 
 /// How a host is reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -255,6 +256,7 @@ pub mod interrupt;
 mod known_hosts;
 mod local;
 mod ssh;
+mod stream;
 mod sudo;
 
 /// An open connection to one host. Cheap to share (`&Connection`, `Arc<Connection>`) between
@@ -353,6 +355,39 @@ impl Connection {
                     host: self.host.clone(),
                     msg,
                 })
+            }
+            Inner::Local(_) => Ok(None),
+        }
+    }
+
+    /// Writes `source` to `path` through the host's agent for `become_` in chunks
+    /// ([`WRITE_CHUNK`] bytes each), `begin` being the `Request::WriteBegin` with the file's
+    /// attributes; the answer is the commit's `Response::Write`. `None` when no agent serves
+    /// this host and privilege (the caller then writes with a script).
+    pub async fn agent_write_stream(
+        &self,
+        begin: &Request,
+        path: &str,
+        source: WriteSource<'_>,
+        sha1: bool,
+        become_: Option<&Become>,
+    ) -> Result<Option<Frame>, ConnectionError> {
+        if interrupt::is_set() {
+            return Err(self.interrupted());
+        }
+        match &self.inner {
+            Inner::Ssh(c) => {
+                c.agent_write_stream(begin, path, source, sha1, become_)
+                    .await
+            }
+            Inner::Local(c) if c.in_process() && become_.is_none() => {
+                stream::write_stream(&mut stream::InProcess, begin, path, source, sha1)
+                    .await
+                    .map(Some)
+                    .map_err(|msg| ConnectionError::Lost {
+                        host: self.host.clone(),
+                        msg,
+                    })
             }
             Inner::Local(_) => Ok(None),
         }

@@ -1,0 +1,50 @@
+//! Issue 18 item 9: every input of the fuzz corpora (`fuzz/corpus/TARGET/`) and every former
+//! crash, hang or out-of-memory input (`fuzz/regressions/TARGET/`) runs through the same entry
+//! points as `cargo fuzz` (fuzz/fuzz_targets/entries.rs), on the stable toolchain, so a
+//! regression shows in CI without nightly. A panic fails the test; each input gets a time
+//! budget far above what it takes (a hang would be a regression).
+
+#[path = "../fuzz/fuzz_targets/entries.rs"]
+mod entries;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn inputs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<_> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn fuzz_corpora_and_former_crashes_replay_cleanly() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut total = 0;
+    for (name, run) in entries::TARGETS {
+        let corpus = inputs(&root.join("corpus").join(name));
+        assert!(!corpus.is_empty(), "fuzz/corpus/{name} is empty");
+        for p in corpus
+            .iter()
+            .chain(inputs(&root.join("regressions").join(name)).iter())
+        {
+            let data = std::fs::read(p).expect("read input");
+            let start = Instant::now();
+            run(&data);
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(20),
+                "{name}: {} took {took:?}",
+                p.display()
+            );
+            total += 1;
+        }
+    }
+    eprintln!("replayed {total} inputs");
+}
