@@ -72,6 +72,39 @@ fn multi_chunk_copies_arrive_whole_by_agent_and_by_sessions() {
             );
         }
     }
+    // backup= and validate= go through a script: the file is uploaded beside the target in
+    // chunks first (by the agent, or by `cat >>` sessions), and the script reads it from there.
+    let pb2 = s.write(
+        "backup.yml",
+        &format!(
+            "- hosts: lab\n  gather_facts: false\n  tasks:\n    - copy: src={}/big.bin dest=/root/{{{{ dest }}}} backup=yes validate='test -s %s'\n      register: r\n    - copy: content={{{{ r.backup_file | default('none') }}}} dest=/root/{{{{ dest }}}}.which\n",
+            s.0.display()
+        ),
+    );
+    for (setting, dest) in [
+        ("FLOCK_AGENT=1", "by-agent"),
+        ("FLOCK_AGENT=0", "by-session"),
+    ] {
+        for h in &names {
+            on_host(&lab, h, &format!("echo old > /root/{dest}"));
+        }
+        let extra = format!("dest={dest}");
+        let out = playbook_with(&lab, &["env", setting, FLOCK], &inv, &pb2, &["-e", &extra]);
+        assert_eq!(out.status.code(), Some(0), "{setting} backup");
+        for h in &names {
+            let got = on_host(&lab, h, &format!("sha1sum /root/{dest} | cut -d' ' -f1"));
+            assert_eq!(
+                got, want,
+                "{setting}: {h} has the whole file after backup=yes"
+            );
+            let backup = on_host(&lab, h, &format!("cat /root/{dest}.which"));
+            assert_eq!(
+                on_host(&lab, h, &format!("cat {backup}")),
+                "old",
+                "{setting} {h}"
+            );
+        }
+    }
     for h in &names {
         assert_eq!(
             on_host(&lab, h, "ls -A /root | grep -c '^\\.flock\\.' || true"),

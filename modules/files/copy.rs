@@ -11,7 +11,7 @@ use super::common::{
     attrs_from_args, content_diff, dirname, find_source, md5_hex, parse_backup, parse_probe,
     sha1_hex, write_script, PathInfo, Probed, WriteOptions, PROBE_FN, VALIDATE_FAILED,
 };
-use crate::connection::{shell_quote, WriteSource};
+use crate::connection::{shell_quote, WriteSource, WRITE_CHUNK};
 use crate::modules::args::value_text;
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
@@ -222,6 +222,95 @@ impl Content<'_> {
     }
 }
 
+/// Bytes per session when uploading without the agent (`cat >> FILE`, one session each).
+const SESSION_CHUNK: usize = 8 << 20;
+
+/// Uploads `content` to a new file `.flock.upload.*` (mode 0600) beside `target`, in chunks:
+/// through the agent when it serves the host, else one `cat >>` session per
+/// [`SESSION_CHUNK`]. The controller holds one chunk at a time. On failure the partial upload
+/// is removed and the error returned.
+async fn upload_staged(
+    ctx: &ModuleContext<'_>,
+    target: &str,
+    content: Content<'_>,
+) -> Result<Result<String, String>, ModuleError> {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = format!(
+        "{}/.flock.upload.{}.{nanos:x}.{n}",
+        dirname(target),
+        std::process::id()
+    );
+    let begin = crate::connection::Request::WriteBegin {
+        path: path.clone(),
+        owner: None,
+        group: None,
+        mode: Some(0o600),
+        new_mode: 0o600,
+        mkdir_parent: false,
+    };
+    if let Some(frame) = ctx
+        .remote
+        .agent_write_stream(&begin, &path, content.source(), false)
+        .await?
+    {
+        return Ok(match frame.parse::<crate::connection::Response>() {
+            Ok(crate::connection::Response::Write { rc: 0, .. }) => Ok(path),
+            Ok(crate::connection::Response::Write { error, .. }) => Err(error),
+            other => return Err(ctx.remote.unexpected(other).into()),
+        });
+    }
+    let q = shell_quote(&path);
+    let created = ctx
+        .remote
+        .sh(&format!("umask 077; set -C; : > {q}"))
+        .await?;
+    if created.rc != 0 {
+        return Ok(Err(created.stderr_str().trim().to_string()));
+    }
+    let failed = |e: String| async {
+        let _ = ctx.remote.sh(&format!("rm -f -- {q}")).await;
+        Ok(Err(e))
+    };
+    let mut file = match content {
+        Content::File(f) => match std::fs::File::open(&f.path) {
+            Ok(f) => Some(f),
+            Err(e) => return failed(format!("read error: {e}")).await,
+        },
+        Content::Bytes(_) => None,
+    };
+    let mut offset = 0usize;
+    let mut buf = Vec::with_capacity(SESSION_CHUNK);
+    loop {
+        buf.clear();
+        match (&mut file, content) {
+            (Some(f), _) => {
+                use std::io::Read;
+                if let Err(e) = f.by_ref().take(SESSION_CHUNK as u64).read_to_end(&mut buf) {
+                    return failed(format!("read error: {e}")).await;
+                }
+            }
+            (None, Content::Bytes(b)) => {
+                let end = (offset + SESSION_CHUNK).min(b.len());
+                buf.extend_from_slice(&b[offset..end]);
+                offset = end;
+            }
+            (None, Content::File(_)) => {}
+        }
+        if buf.is_empty() {
+            return Ok(Ok(path));
+        }
+        let out = ctx.remote.sh_stdin(&format!("cat >> {q}"), &buf).await?;
+        if out.rc != 0 {
+            return failed(out.stderr_str().trim().to_string()).await;
+        }
+    }
+}
+
 /// What [`query_dest`] found.
 struct DestQuery {
     /// The file to write: `dest`, or `dest/basename` when `dest` is a directory.
@@ -395,20 +484,32 @@ pub async fn put_content(
                 }
             });
         }
+        // Large data is uploaded beside the target first, in chunks; the write script then
+        // reads it from there instead of from its stdin.
+        let staged = match content {
+            Content::Bytes(b) if b.len() <= WRITE_CHUNK => None,
+            _ => match upload_staged(ctx, &target, content).await? {
+                Ok(path) => Some(path),
+                Err(e) => {
+                    let mut r = ModuleResult::failed(format!("failed to copy to {target}: {e}"));
+                    r.data.insert("dest".into(), target.clone().into());
+                    return Ok(r);
+                }
+            },
+        };
+        let input = match &staged {
+            Some(p) => format!("exec < {q} && rm -f -- {q}; ", q = shell_quote(p)),
+            None => String::new(),
+        };
         let full = format!(
-            "{PROBE_FN}( set -e; {}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {} sha",
+            "{PROBE_FN}( set -e; {input}{}\n); rc=$?; [ $rc -eq 0 ] || exit $rc; flock_probe {} sha",
             write_script(&target, &attrs, &opts),
             shell_quote(&target)
         );
-        let data = match content.load(None) {
-            Ok(Some(d)) => d,
-            Ok(None) | Err(_) => {
-                return Ok(ModuleResult::failed(format!(
-                    "failed to copy to {target}: the source could not be read"
-                )))
-            }
+        let out = match (&staged, content) {
+            (None, Content::Bytes(b)) => ctx.remote.sh_stdin(&full, b).await?,
+            _ => ctx.remote.sh(&full).await?,
         };
-        let out = ctx.remote.sh_stdin(&full, &data).await?;
         if out.rc != 0 {
             let err = out.stderr_str();
             let mut r = if out.rc == VALIDATE_FAILED {
