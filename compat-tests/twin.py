@@ -428,7 +428,7 @@ def run_tool(tool, args, workdir):
                 f.write("\n[all:vars]\nansible_python_interpreter=%s\n" % prepare_py27())
             base = [a12_command(workdir)]
         else:
-            base = [flock, "playbook"]
+            base = [flock, "playbook", "--dialect", "1.2"]
         hosts = [h for h in ("core-01", "core-02", "core-03")]
         for name, extra in args.sequence:
             argv = base + ["-i", "hosts", "-l", "core", "-u", "root", "--private-key", key_path]

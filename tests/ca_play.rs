@@ -31,7 +31,7 @@ const PLAY: &str = "- hosts: core
 
 fn play(dir: &Path) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_flock"))
-        .args(["playbook", "-i", "hosts", "ca.yml"])
+        .args(["playbook", "--dialect", "1.2", "-i", "hosts", "ca.yml"])
         .current_dir(dir)
         .output()
         .unwrap();

@@ -127,7 +127,14 @@ fn ansible12(lab: &Lab, dir: &Path, inv: &str, extra: &[&str]) -> (String, Optio
 }
 
 fn flock(lab: &Lab, dir: &Path, inv: &str, extra: &[&str]) -> (String, Option<i32>) {
-    let mut argv = vec![env!("CARGO_BIN_EXE_flock"), "playbook", "-i", inv];
+    let mut argv = vec![
+        env!("CARGO_BIN_EXE_flock"),
+        "playbook",
+        "--dialect",
+        "1.2",
+        "-i",
+        inv,
+    ];
     argv.extend_from_slice(extra);
     argv.push("bootstrap.yml");
     let out = lab

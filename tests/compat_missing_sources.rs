@@ -14,7 +14,7 @@ fn run(dir: &Path, play: &str) -> String {
     fs::write(dir.join("hosts"), "h1 ansible_connection=local\n").unwrap();
     fs::write(dir.join("p.yml"), play).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_flock"))
-        .args(["playbook", "-i", "hosts", "p.yml"])
+        .args(["playbook", "--dialect", "1.2", "-i", "hosts", "p.yml"])
         .current_dir(dir)
         .output()
         .unwrap();

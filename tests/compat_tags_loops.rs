@@ -31,7 +31,7 @@ fn run(args: &[&str]) -> String {
     fs::write(tmp.path().join("hosts"), "h1 ansible_connection=local\n").unwrap();
     fs::write(tmp.path().join("p.yml"), PLAY).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_flock"))
-        .args(["playbook", "-i", "hosts", "p.yml"])
+        .args(["playbook", "--dialect", "1.2", "-i", "hosts", "p.yml"])
         .args(args)
         .current_dir(tmp.path())
         .output()

@@ -389,7 +389,7 @@ fn module_runs_from_a_playbook() {
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_flock"))
         .current_dir(dir.path())
-        .args(["playbook", "-i", "inv", "kick.yml"])
+        .args(["playbook", "--dialect", "1.2", "-i", "inv", "kick.yml"])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

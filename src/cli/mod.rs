@@ -3,6 +3,7 @@
 //! Invoked as `ansible-playbook` or `ansible` (a symlink or copy of the binary) it behaves as
 //! those commands; otherwise as `flock <command>`.
 
+pub mod config;
 pub mod keys;
 pub mod options;
 pub mod wrapper;
@@ -307,11 +308,14 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Init { passphrase_env } => init(passphrase_env),
         Command::Keys => print_lines(keys::list(Path::new("."))),
         Command::Password { target } => crate::jockey::cli::print_password(&target),
-        Command::Playbook(a) => executor::run(RunRequest {
-            kind: RunKind::Playbooks(a.playbooks),
-            opts: a.run,
-            pb: a.pb,
-        }),
+        Command::Playbook(mut a) => {
+            config::apply_configured_dialect(&mut a.run);
+            executor::run(RunRequest {
+                kind: RunKind::Playbooks(a.playbooks),
+                opts: a.run,
+                pb: a.pb,
+            })
+        }
         Command::Adhoc(a) => executor::run(RunRequest {
             kind: RunKind::Adhoc {
                 pattern: a.pattern,
@@ -366,6 +370,9 @@ fn apply_target(word: &str, run: &mut RunOptions) -> wrapper::Target {
 }
 
 fn play(mut a: PlayArgs, extra: Option<&str>, show: bool) -> ExitCode {
+    // The toolkit's command ran Ansible 1.2: its marker-free playbooks read as 1.2.
+    a.run.dialect_without_markers = Some(crate::template::Dialect::Legacy12);
+    config::apply_configured_dialect(&mut a.run);
     let t = apply_target(&a.target, &mut a.run);
     if t.hosts.is_empty() {
         return fail(&format!(

@@ -84,9 +84,17 @@ pub struct RunOptions {
     /// accept-new, for every dialect (1.2 did not check at all).
     #[arg(long = "host-key-checking", value_name = "MODE")]
     pub host_key_checking: Option<String>,
-    /// Read the playbook as `1.2` or `modern` Ansible instead of detecting it.
+    /// Read the playbook as `1.2` or `modern` Ansible instead of detecting it (default:
+    /// `[flock] dialect` of ansible.cfg, then $FLOCK_DIALECT, then detection).
     #[arg(long = "dialect", value_name = "DIALECT")]
     pub dialect: Option<String>,
+    /// Where the dialect came from when it was not given with `--dialect` (for `-v`).
+    #[arg(skip)]
+    pub dialect_source: Option<String>,
+    /// The dialect of a playbook with neither 1.2-only nor modern-only constructs: modern for
+    /// `flock playbook`/`ansible-playbook`, 1.2 for the toolkit's `flock play`.
+    #[arg(skip)]
+    pub dialect_without_markers: Option<crate::template::Dialect>,
     /// Make undefined variables in templates an error even where Ansible 1.2 rendered them empty.
     #[arg(long = "strict")]
     pub strict: bool,

@@ -27,12 +27,20 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             for p in &paths {
                 let opts = LoadOptions {
                     dialect: forced,
+                    without_markers: Some(
+                        req.opts.dialect_without_markers.unwrap_or(Dialect::Modern),
+                    ),
                     ..LoadOptions::default()
                 };
                 books.push(Playbook::load(p, &opts).map_err(|e| RunError::Msg(e.to_string()))?);
             }
             let dialect =
                 forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
+            if req.opts.verbose > 0 {
+                if let Some(book) = books.first() {
+                    eprintln!("{}", dialect_reason(book, dialect, &req.opts));
+                }
+            }
             super::nohosts::check_playbook(&inventory, req.opts.limit.as_deref(), dialect)?;
             if let Some(code) =
                 super::list::list_modes(&req.pb, &books, &inventory, &req.opts, dialect)?
@@ -53,7 +61,9 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                     return stopped(&mut runner, e).await;
                 }
             }
-            Ok(runner.finish(|hosts| write_retry(&paths, hosts)))
+            // ansible-core writes no retry file unless asked (retry_files_enabled); 1.2 always did.
+            let retry = dialect == Dialect::Legacy12 || retry_files_enabled();
+            Ok(runner.finish(|hosts| retry.then(|| write_retry(&paths, hosts)).flatten()))
         }
         RunKind::Adhoc {
             pattern,
@@ -126,6 +136,30 @@ fn listen_for_interrupts() {
     });
 }
 
+/// The `-v` line saying which dialect a playbook is read in and why.
+fn dialect_reason(book: &Playbook, dialect: Dialect, opts: &RunOptions) -> String {
+    let name = match dialect {
+        Dialect::Legacy12 => "Ansible 1.2",
+        Dialect::Modern => "modern Ansible (ansible-core)",
+    };
+    let why = if let Some(d) = &opts.dialect {
+        match &opts.dialect_source {
+            Some(src) => format!("{d} set in {src}"),
+            None => format!("--dialect {d}"),
+        }
+    } else if let Some((pos, what)) = book.legacy_markers.first() {
+        format!("1.2-only {what} at {pos}")
+    } else if let Some((pos, what)) = book.modern_markers.first() {
+        format!("modern-only {what} at {pos}")
+    } else if opts.dialect_without_markers == Some(Dialect::Legacy12) {
+        "no construct of either; `flock play` reads such playbooks as 1.2".to_string()
+    } else {
+        "no construct of either; `flock playbook`/`ansible-playbook` read such playbooks as modern"
+            .to_string()
+    };
+    format!("dialect: {name} ({why}; --dialect 1.2|modern to choose)")
+}
+
 fn forced_dialect(opts: &RunOptions) -> Result<Option<Dialect>, RunError> {
     match opts.dialect.as_deref() {
         None => Ok(None),
@@ -160,6 +194,19 @@ fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
         };
     }
     Ok(p)
+}
+
+/// ansible-core's `retry_files_enabled`: `$ANSIBLE_RETRY_FILES_ENABLED`, else `[defaults]` of
+/// the configuration file; off by default.
+fn retry_files_enabled() -> bool {
+    let truthy = |v: &str| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on");
+    if let Ok(v) = std::env::var("ANSIBLE_RETRY_FILES_ENABLED") {
+        return truthy(&v);
+    }
+    crate::cli::config::ansible_cfg()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| crate::cli::config::ini_value(&t, "defaults", "retry_files_enabled"))
+        .is_some_and(|v| truthy(&v))
 }
 
 /// Writes the failed hosts to `<playbook>.retry` beside the playbook (usable with `-l @file`),

@@ -138,8 +138,39 @@ pub fn banner(text: &str) -> String {
     format!("\n{} {} \n", text, "*".repeat(stars))
 }
 
+/// A banner line as ansible-core prints it without a terminal (79 columns): a blank line, the
+/// text, a space, stars up to column 80 (at least 3), no trailing space.
+pub fn banner_modern(text: &str) -> String {
+    let stars = 79usize.saturating_sub(text.chars().count()).max(3);
+    format!("\n{} {}\n", text, "*".repeat(stars))
+}
+
 /// Renders one event as text.
 pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
+    let text = render_event(event, dialect, verbosity);
+    if dialect == Dialect::Modern {
+        // Same text, ansible-core's banner width.
+        return modern_banners(text);
+    }
+    text
+}
+
+/// Rewrites 1.2-style banner lines (`\nTEXT ****… \n`) into [`banner_modern`]'s form.
+fn modern_banners(text: String) -> String {
+    if !text.starts_with('\n') || !text.ends_with(" \n") || !text.contains(" ***") {
+        return text;
+    }
+    let Some(body) = text[1..text.len() - 2].rsplit_once(' ') else {
+        return text;
+    };
+    if body.1.chars().all(|c| c == '*') {
+        banner_modern(body.0)
+    } else {
+        text
+    }
+}
+
+fn render_event(event: &Event, dialect: Dialect, verbosity: u8) -> String {
     match event {
         Event::PlayStart { name } => banner(&format!("PLAY [{name}]")),
         Event::NoHostsMatched => "skipping: no hosts matched\n".to_string(),
@@ -172,7 +203,11 @@ pub fn render(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         }
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
-        Event::AllHostsFailed => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
+        Event::AllHostsFailed => match dialect {
+            Dialect::Legacy12 => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
+            // ansible-core's linear strategy stops without a line of its own.
+            Dialect::Modern => String::new(),
+        },
         Event::Recap { stats, retry } => match dialect {
             Dialect::Legacy12 => format!("{}\n", recap(stats, retry.as_deref())),
             Dialect::Modern => {
@@ -212,6 +247,16 @@ fn host_line(
             }
         }
         Status::Skipped => format!("skipping: [{host}]{item_part}\n"),
+        Status::Failed | Status::Ignored if dialect == Dialect::Modern => {
+            modern_failed_line(host, item, &shown, status == Status::Ignored)
+        }
+        Status::Unreachable if dialect == Dialect::Modern => {
+            let mut shown = shown;
+            shown.shift_remove(REPR_KEY);
+            shown.insert("unreachable".into(), Value::Bool(true));
+            shown.entry("changed").or_insert(Value::Bool(false));
+            format!("fatal: [{host}]: UNREACHABLE! => {}\n", python_json(&shown))
+        }
         Status::Failed | Status::Ignored => {
             if dialect == Dialect::Legacy12 && shown.get("changed") == Some(&Value::Bool(false)) {
                 // 1.2's fail_json and action-plugin failures carry no `changed` key.
@@ -235,6 +280,24 @@ fn host_line(
             }
         }
     }
+}
+
+/// ansible-core's default callback: `fatal: [h]: FAILED! => {...}` (`failed: [h] (item=x) =>
+/// {...}` for a loop item), the whole result as sorted JSON, then `...ignoring` when ignored.
+fn modern_failed_line(host: &str, item: Option<&str>, shown: &Map, ignored: bool) -> String {
+    // ansible-core's callback drops `failed` and always shows `changed`.
+    let mut shown = shown.clone();
+    shown.shift_remove("failed");
+    shown.entry("changed").or_insert(Value::Bool(false));
+    let json = python_json(&shown);
+    let mut s = match item {
+        Some(i) => format!("failed: [{host}] (item={i}) => {json}\n"),
+        None => format!("fatal: [{host}]: FAILED! => {json}\n"),
+    };
+    if ignored {
+        s.push_str("...ignoring\n");
+    }
+    s
 }
 
 /// Ansible 1.2's failure report: the result without `stdout`/`stderr`/`msg` as JSON, then those

@@ -63,7 +63,8 @@ pub(crate) struct Loader<'o> {
 
 /// Load a playbook: build for Ansible 1.2 first; if no 1.2-only construct but some modern-only
 /// construct was seen (and no dialect was forced), rebuild from the cached YAML for modern
-/// Ansible. A playbook with neither stays `Legacy12` (the project default).
+/// Ansible. A playbook with neither gets `opts.without_markers` (the entry point's choice;
+/// 1.2 when unset).
 pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, LoadError> {
     let mut loader = Loader {
         opts,
@@ -75,11 +76,12 @@ pub(crate) fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook,
     };
     let top = SourcePos::file_start(path);
     let mut plays = loader.load_plays(path, &opts.vars, &top)?;
-    let modern = loader.markers.is_empty() && !loader.modern_markers.is_empty();
-    let detected = if modern {
+    let detected = if !loader.markers.is_empty() {
+        Dialect::Legacy12
+    } else if !loader.modern_markers.is_empty() {
         Dialect::Modern
     } else {
-        Dialect::Legacy12
+        opts.without_markers.unwrap_or(Dialect::Legacy12)
     };
     let dialect = opts.dialect.unwrap_or(detected);
     if dialect != loader.dialect {

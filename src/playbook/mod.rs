@@ -32,6 +32,8 @@ pub use modules::{
 pub struct LoadOptions {
     /// Force a dialect instead of detecting it (`--dialect` on the CLI).
     pub dialect: Option<Dialect>,
+    /// The dialect of a playbook with no 1.2-only and no modern-only construct (`None`: 1.2).
+    pub without_markers: Option<Dialect>,
     /// Variables visible while resolving include file names at load time (1.2: `inventory_dir`
     /// and the parameters of enclosing includes; extra vars). Only plain `{{name}}`, `$name` and
     /// `${name}` references are substituted in include paths.

@@ -70,7 +70,8 @@ impl Jinja {
         }
     }
 
-    /// Render `src` with the variables of `eng`.
+    /// Render `src` with the variables of `eng` (compiled templates are cached by source, up
+    /// to [`UNCACHED_SOURCE`] bytes).
     pub fn render(
         &self,
         eng: &Engine<'_>,
@@ -79,7 +80,17 @@ impl Jinja {
         depth: usize,
     ) -> Result<JinjaOutcome, TemplateError> {
         let env = self.env(mode);
-        let tmpl = match env.get_template(src) {
+        // Large sources (big template files) are compiled for this call only: the cache would
+        // keep the source twice (as its name and its text) with its compiled form for the
+        // whole run.
+        let prepared;
+        let compiled = if src.len() > UNCACHED_SOURCE {
+            prepared = prepare_source(src, mode != Mode::Modern);
+            env.template_from_str(&prepared)
+        } else {
+            env.get_template(src)
+        };
+        let tmpl = match compiled {
             Ok(t) => t,
             Err(e) if e.kind() == ErrorKind::SyntaxError => return Ok(JinjaOutcome::Syntax(e)),
             Err(e) => return Ok(JinjaOutcome::Failed(e)),
@@ -181,19 +192,7 @@ fn make_env(mode: Mode) -> Environment<'static> {
     env.set_auto_reload(false);
     env.set_recursion_limit(500);
     let rewrite = mode != Mode::Modern;
-    env.set_loader(move |src: &str| {
-        // Jinja2's lexer turns every `\r\n` / `\r` into `\n` (newline_sequence).
-        let src: std::borrow::Cow<'_, str> = if src.contains('\r') {
-            std::borrow::Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
-        } else {
-            std::borrow::Cow::Borrowed(src)
-        };
-        Ok(Some(if rewrite {
-            rewrite_loop_sets(&src).into_owned()
-        } else {
-            src.into_owned()
-        }))
-    });
+    env.set_loader(move |src: &str| Ok(Some(prepare_source(src, rewrite).into_owned())));
     let strict = mode != Mode::Lenient12;
     env.set_formatter(move |out, _state, value| {
         if value.is_undefined() {
@@ -662,4 +661,24 @@ fn lookup_fn(args: minijinja::value::Rest<MjValue>) -> Result<MjValue, MjError> 
 fn query_fn(args: minijinja::value::Rest<MjValue>) -> Result<MjValue, MjError> {
     let items = run_lookup_from_jinja(&args)?;
     Ok(value_to_mj(Value::Array(items), MapOrder::Insertion))
+}
+
+/// Sources longer than this are compiled per call instead of cached.
+pub(crate) const UNCACHED_SOURCE: usize = 256 * 1024;
+
+/// What the loader hands to Jinja: `\r\n` / `\r` turned into `\n` as Jinja2's lexer does
+/// (newline_sequence), and for 1.2 the loop-`set` rewrite.
+fn prepare_source(src: &str, rewrite: bool) -> std::borrow::Cow<'_, str> {
+    let src: std::borrow::Cow<'_, str> = if src.contains('\r') {
+        std::borrow::Cow::Owned(src.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(src)
+    };
+    if !rewrite {
+        return src;
+    }
+    match rewrite_loop_sets(&src) {
+        std::borrow::Cow::Borrowed(_) => src,
+        std::borrow::Cow::Owned(o) => std::borrow::Cow::Owned(o),
+    }
 }
