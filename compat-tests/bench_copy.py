@@ -33,6 +33,12 @@ def make_source(path, size, kind):
     with open(path, "wb") as f:
         left = size
         line = b"{{ inventory_hostname }} " + b"x" * 70 + b"\n"
+        if kind == "template-static":
+            # One expression, then static text: a large generated config file.
+            f.write(line)
+            h.update(line)
+            left -= len(line)
+            line = b"x" * 79 + b"\n"
         while left > 0:
             chunk = os.urandom(min(left, 1 << 22)) if kind == "copy" else line * min(
                 (left // len(line)) + 1, 50000)
@@ -54,12 +60,13 @@ def run_case(flock, size_text, hosts, kind, workdir):
         inv = os.path.join(workdir, "hosts")
         with open(inv, "w") as f:
             f.write(lab(flock, "inventory", "--name", name).stdout)
-        src = os.path.join(workdir, "source" + (".j2" if kind == "template" else ".bin"))
+        module = "template" if kind.startswith("template") else "copy"
+        src = os.path.join(workdir, "source" + (".j2" if module == "template" else ".bin"))
         digest = make_source(src, size, kind)
         pb = os.path.join(workdir, "play.yml")
         with open(pb, "w") as f:
             f.write("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - %s: src=%s dest=/root/big\n" % (kind, src))
+                    "    - %s: src=%s dest=/root/big\n" % (module, src))
         wall, cpu, rss, rc, text = measured(
             [flock, "lab", "exec", "--name", name, "--", flock, "playbook", "-i", inv, pb], cwd=ROOT)
         if rc != 0:
@@ -79,7 +86,9 @@ def run_case(flock, size_text, hosts, kind, workdir):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--cases", default="50M:3:copy,58M:1:template,1G:10:copy")
+    p.add_argument("--cases", default="50M:3:copy,58M:1:template,58M:1:template-static,1G:10:copy",
+                   help="SIZE:HOSTS:KIND,... (KIND copy, template: a variable on every line, "
+                        "template-static: one variable, then static text)")
     p.add_argument("--flock", default=os.path.join(ROOT, "target", "release", "flock"))
     args = p.parse_args()
     workdir = tempfile.mkdtemp(prefix="flock-bench-copy-")
