@@ -492,7 +492,9 @@ impl Inventory {
     }
 
     pub(crate) fn add_host_to_group(&mut self, g: usize, h: usize) {
-        if !self.groups[g].hosts.contains(&h) {
+        // Membership is checked on the host's (short) list of groups: the group's list of hosts
+        // can be long (`cn-[00001:50000]`), and scanning it made ranges quadratic.
+        if !self.host_data[h].groups.contains(&g) {
             self.groups[g].hosts.push(h);
             self.host_data[h].groups.push(g);
         }
