@@ -7,6 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Most blobs one frame may carry. Each decoded blob costs a `Vec` (24 bytes) for its 4-byte
+/// length prefix, so without a cap a frame of empty blobs would take six times its own size
+/// (6 GiB for a 1 GiB frame). Requests carry at most one blob; a probe's answer one per file
+/// whose content was asked for.
+pub const MAX_BLOBS: usize = 1 << 16;
+
 /// The line the agent prints first, before any frame: the controller waits for it.
 pub const HELLO: &[u8] = b"FLOCK-AGENT 1\n";
 
@@ -206,6 +212,9 @@ pub fn decode_body(body: &[u8]) -> Result<Frame, String> {
     let header = reader.take(hlen)?.to_vec();
     let mut blobs = Vec::new();
     while !reader.rest.is_empty() {
+        if blobs.len() == MAX_BLOBS {
+            return Err(format!("more than {MAX_BLOBS} blobs in a frame"));
+        }
         let n = reader.u32()?;
         blobs.push(reader.take(n)?.to_vec());
     }
@@ -280,5 +289,21 @@ mod tests {
             (direct.header, direct.blobs),
             (decoded.header, decoded.blobs)
         );
+    }
+
+    /// A body of empty blobs: `MAX_BLOBS` of them decode, one more is refused instead of
+    /// costing six times the frame's size in blob headers.
+    #[test]
+    fn frames_of_many_empty_blobs_are_refused() {
+        let body = |blobs: usize| {
+            let mut b = Vec::with_capacity(4 + 4 * blobs);
+            b.extend_from_slice(&0u32.to_le_bytes());
+            b.resize(4 + 4 * blobs, 0);
+            b
+        };
+        let ok = decode_body(&body(MAX_BLOBS)).unwrap();
+        assert_eq!(ok.blobs.len(), MAX_BLOBS);
+        let err = decode_body(&body(MAX_BLOBS + 1)).unwrap_err();
+        assert!(err.contains("blobs"), "{err}");
     }
 }
