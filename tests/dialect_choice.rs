@@ -164,3 +164,40 @@ fn markers_still_decide_whatever_the_entry_point() {
         "modern marker under flock play: {out}"
     );
 }
+
+#[test]
+fn the_setting_decides_only_for_marker_free_playbooks_and_is_checked() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::write(
+        d.join("old.yml"),
+        PLAY.replace("  tasks:", "  sudo: false\n  tasks:"),
+    )
+    .expect("old");
+    std::fs::write(d.join("ansible.cfg"), "[flock]\ndialect = modern\n").expect("cfg");
+    let (code, out, _) = flock(d, &["playbook", "-i", "hosts", "old.yml"]);
+    assert!(
+        is_legacy(code, &out),
+        "a 1.2 marker over the setting: {out}"
+    );
+    std::fs::write(d.join("ansible.cfg"), "[flock]\ndialect = 1.3\n").expect("cfg");
+    let (code, out, err) = flock(d, &["playbook", "-i", "hosts", "p.yml"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains("ansible.cfg [flock] dialect: expected 1.2 or modern, got \"1.3\""),
+        "{err}"
+    );
+    std::fs::remove_file(d.join("ansible.cfg")).expect("rm cfg");
+    let out = Command::new(env!("CARGO_BIN_EXE_flock"))
+        .args(["playbook", "-i", "hosts", "p.yml"])
+        .current_dir(d)
+        .env("HOME", d)
+        .env_remove("ANSIBLE_CONFIG")
+        .env("FLOCK_DIALECT", "1.2")
+        .output()
+        .expect("run");
+    assert!(
+        is_legacy(out.status.code(), &String::from_utf8_lossy(&out.stdout)),
+        "$FLOCK_DIALECT"
+    );
+}

@@ -292,7 +292,15 @@ fn interrupt_stops_the_remote_command_and_leaves_nothing_behind() {
             format!("TMPDIR={}", tmp.display()),
         );
         let argv = [
-            "env", &agent_env, &tmp_env, FLOCK, "playbook", "-i", &inv, &pb,
+            "env",
+            &agent_env,
+            &tmp_env,
+            "FLOCK_DIALECT=1.2",
+            FLOCK,
+            "playbook",
+            "-i",
+            &inv,
+            &pb,
         ];
         let child = lab
             .command_in_lab(&argv)

@@ -145,12 +145,14 @@ fn no_log_hides_secrets_in_output_and_files() {
     let pb = s.write("site.yml", MODERN);
     let flock = env!("CARGO_BIN_EXE_flock");
     // Each run writes other content (`run`), so every `--diff` run has a diff to hide.
+    // The retry file (written when asked, as ansible-core) is checked for secrets too.
+    let retry_on = "ANSIBLE_RETRY_FILES_ENABLED=1";
     let runs: [(&[&str], &[&str]); 4] = [
-        (&[flock], &["-e", "run=1"]),
-        (&[flock], &["-e", "run=2", "-vvv"]),
-        (&[flock], &["-e", "run=3", "--diff", "-v"]),
+        (&["env", retry_on, flock], &["-e", "run=1"]),
+        (&["env", retry_on, flock], &["-e", "run=2", "-vvv"]),
+        (&["env", retry_on, flock], &["-e", "run=3", "--diff", "-v"]),
         (
-            &["env", "FLOCK_AGENT=0", flock],
+            &["env", retry_on, "FLOCK_AGENT=0", flock],
             &["-e", "run=4", "-vvv", "--diff"],
         ),
     ];

@@ -56,7 +56,7 @@ fn modern_template_errors_are_task_failures() {
     let inv = s.write("hosts", &lab.inventory_text());
     std::fs::write(s.0.join("binary.j2"), BINARY).expect("write binary");
     let pb = s.write("site.yml", MODERN);
-    let out = playbook(&lab, &inv, &pb, &[]);
+    let out = playbook(&lab, &inv, &pb, &["--dialect", "modern"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -71,15 +71,15 @@ fn modern_template_errors_are_task_failures() {
     assert!(recap(&out.stdout, &host).contains("ignored=2"));
     let pbs = pb.display().to_string();
     for expected in [
-        "msg: Task failed: Finalization of task args for 'ansible.builtin.debug' failed: \
+        "fatal: [HOST]: FAILED! => {\"changed\": false, \"msg\": \"Task failed: Finalization of task args for 'ansible.builtin.debug' failed: \
          Error while resolving value for 'msg': Syntax error in template: "
-            .to_string(),
+            .replace("HOST", &host),
         format!("Origin: {pbs}:6:7"),
         format!(
-            "msg: Task failed: File '{}' could not be decoded as 'utf-8'. This file must be UTF-8 encoded.",
+            "\"msg\": \"Task failed: File '{}' could not be decoded as 'utf-8'. This file must be UTF-8 encoded.",
             s.0.join("binary.j2").display()
         ),
-        "msg: Task failed: Error while evaluating conditional: 'nosuchvar' is undefined".to_string(),
+        format!("fatal: [{host}]: FAILED! => {{\"changed\": false, \"msg\": \"Task failed: Error while evaluating conditional: 'nosuchvar' is undefined"),
         format!("Origin: {pbs}:14:7"),
     ] {
         assert!(stdout.contains(&expected), "missing {expected:?}");

@@ -7,7 +7,9 @@
 //! dialect = 1.2      # or modern: how playbooks without 1.2-only or modern-only constructs read
 //! ```
 //!
-//! `$FLOCK_DIALECT` is used when no file sets it; `--dialect` wins over both.
+//! `$FLOCK_DIALECT` is used when no file sets it. The setting decides how playbooks without
+//! 1.2-only or modern-only constructs are read (over the entry point's default); `--dialect`
+//! forces a dialect whatever the playbook holds.
 
 use std::path::PathBuf;
 
@@ -73,15 +75,21 @@ pub fn configured_dialect() -> Option<(String, String)> {
         .map(|v| (v, "$FLOCK_DIALECT".to_string()))
 }
 
-/// Fills `--dialect` from the configuration when the command line did not give it.
-pub fn apply_configured_dialect(run: &mut super::RunOptions) {
-    if run.dialect.is_some() {
-        return;
-    }
-    if let Some((value, source)) = configured_dialect() {
-        run.dialect = Some(value);
-        run.dialect_source = Some(source);
-    }
+/// The configured dialect becomes the dialect of playbooks with neither 1.2-only nor
+/// modern-only constructs (over the entry point's default); markers still decide for the
+/// others, and `--dialect` over everything. A value other than 1.2 or modern is an error.
+pub fn apply_configured_dialect(run: &mut super::RunOptions) -> Result<(), String> {
+    let Some((value, source)) = configured_dialect() else {
+        return Ok(());
+    };
+    let dialect = match value.as_str() {
+        "1.2" | "legacy" | "legacy12" => crate::template::Dialect::Legacy12,
+        "modern" | "2" | "latest" => crate::template::Dialect::Modern,
+        other => return Err(format!("{source}: expected 1.2 or modern, got {other:?}")),
+    };
+    run.dialect_without_markers = Some(dialect);
+    run.dialect_source = Some(source);
+    Ok(())
 }
 
 #[cfg(test)]

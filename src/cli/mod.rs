@@ -309,7 +309,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Keys => print_lines(keys::list(Path::new("."))),
         Command::Password { target } => crate::jockey::cli::print_password(&target),
         Command::Playbook(mut a) => {
-            config::apply_configured_dialect(&mut a.run);
+            if let Err(e) = config::apply_configured_dialect(&mut a.run) {
+                return fail(&e);
+            }
             executor::run(RunRequest {
                 kind: RunKind::Playbooks(a.playbooks),
                 opts: a.run,
@@ -372,7 +374,9 @@ fn apply_target(word: &str, run: &mut RunOptions) -> wrapper::Target {
 fn play(mut a: PlayArgs, extra: Option<&str>, show: bool) -> ExitCode {
     // The toolkit's command ran Ansible 1.2: its marker-free playbooks read as 1.2.
     a.run.dialect_without_markers = Some(crate::template::Dialect::Legacy12);
-    config::apply_configured_dialect(&mut a.run);
+    if let Err(e) = config::apply_configured_dialect(&mut a.run) {
+        return fail(&e);
+    }
     let t = apply_target(&a.target, &mut a.run);
     if t.hosts.is_empty() {
         return fail(&format!(

@@ -84,11 +84,12 @@ pub struct RunOptions {
     /// accept-new, for every dialect (1.2 did not check at all).
     #[arg(long = "host-key-checking", value_name = "MODE")]
     pub host_key_checking: Option<String>,
-    /// Read the playbook as `1.2` or `modern` Ansible instead of detecting it (default:
-    /// `[flock] dialect` of ansible.cfg, then $FLOCK_DIALECT, then detection).
+    /// Read the playbook as `1.2` or `modern` Ansible whatever it holds (default: detected
+    /// from its constructs; one with neither as `[flock] dialect` of ansible.cfg or
+    /// $FLOCK_DIALECT say, else modern for `flock playbook`, 1.2 for `flock play`).
     #[arg(long = "dialect", value_name = "DIALECT")]
     pub dialect: Option<String>,
-    /// Where the dialect came from when it was not given with `--dialect` (for `-v`).
+    /// Where `dialect_without_markers` was configured, if it was (for `-v`).
     #[arg(skip)]
     pub dialect_source: Option<String>,
     /// The dialect of a playbook with neither 1.2-only nor modern-only constructs: modern for

@@ -143,14 +143,13 @@ fn dialect_reason(book: &Playbook, dialect: Dialect, opts: &RunOptions) -> Strin
         Dialect::Modern => "modern Ansible (ansible-core)",
     };
     let why = if let Some(d) = &opts.dialect {
-        match &opts.dialect_source {
-            Some(src) => format!("{d} set in {src}"),
-            None => format!("--dialect {d}"),
-        }
+        format!("--dialect {d}")
     } else if let Some((pos, what)) = book.legacy_markers.first() {
         format!("1.2-only {what} at {pos}")
     } else if let Some((pos, what)) = book.modern_markers.first() {
         format!("modern-only {what} at {pos}")
+    } else if let Some(src) = &opts.dialect_source {
+        format!("no construct of either; set by {src}")
     } else if opts.dialect_without_markers == Some(Dialect::Legacy12) {
         "no construct of either; `flock play` reads such playbooks as 1.2".to_string()
     } else {

@@ -43,10 +43,13 @@ pub fn playbook(lab: &Lab, inv: &Path, pb: &Path, extra: &[&str]) -> Output {
 
 /// Runs `PREFIX… playbook -i INV [extra] PB` in the lab's controller namespace, where `prefix`
 /// ends with the flock binary (e.g. `["env", "FLOCK_AGENT=0", "/path/flock"]`); prints the output.
+/// These tests' marker-free playbooks are read as Ansible 1.2 (what they check:
+/// `FLOCK_DIALECT=1.2`); playbooks with modern-only constructs stay modern.
 pub fn playbook_with(lab: &Lab, prefix: &[&str], inv: &Path, pb: &Path, extra: &[&str]) -> Output {
     let inv = inv.to_string_lossy().into_owned();
     let pb = pb.to_string_lossy().into_owned();
-    let mut argv: Vec<&str> = prefix.to_vec();
+    let mut argv: Vec<&str> = vec!["env", "FLOCK_DIALECT=1.2"];
+    argv.extend_from_slice(prefix);
     argv.extend_from_slice(&["playbook", "-i", inv.as_str()]);
     argv.extend_from_slice(extra);
     argv.push(pb.as_str());
