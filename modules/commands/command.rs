@@ -199,10 +199,26 @@ async fn run_command(
     };
     let stderr = out.stderr_str();
     let strip = |s: &str| s.trim_end_matches(['\r', '\n']).to_string();
-    Ok(ModuleResult::changed(true)
-        .with("cmd", cmd_value)
-        .with("stdout", strip(rest))
-        .with("stderr", strip(&stderr))
+    let (stdout, stderr) = (strip(rest), strip(&stderr));
+    let mut r = ModuleResult::changed(true).with("cmd", cmd_value);
+    if ctx.dialect == crate::template::Dialect::Modern {
+        // ansible-core's command module: `msg` ("non-zero return code" on failure) and the
+        // outputs' lines (Python's str.splitlines).
+        let lines = |s: &str| -> Vec<crate::value::Value> {
+            s.lines().map(|l| l.trim_end_matches('\r').into()).collect()
+        };
+        let msg = if out.rc == 0 {
+            ""
+        } else {
+            "non-zero return code"
+        };
+        r = r
+            .with("msg", msg)
+            .with("stdout_lines", lines(&stdout))
+            .with("stderr_lines", lines(&stderr));
+    }
+    Ok(r.with("stdout", stdout)
+        .with("stderr", stderr)
         .with("rc", out.rc)
         .with("start", start)
         .with("end", end)

@@ -598,6 +598,18 @@ impl Runner {
         handler_names: &[(String, Vec<String>)],
         notified: Option<&mut Notified>,
     ) -> Result<(), RunError> {
+        for (left, result) in &outcome.retries {
+            let mut result = result.clone();
+            if outcome.no_log {
+                result.insert(NO_LOG_KEY.into(), Value::Bool(true));
+            }
+            self.output.emit(&Event::Retry {
+                host: host.to_string(),
+                task: task.display_name().to_string(),
+                left: *left,
+                result,
+            });
+        }
         for ItemLine {
             status,
             item,

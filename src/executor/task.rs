@@ -43,6 +43,8 @@ pub struct HostOutcome {
     pub notify: Vec<String>,
     /// Groups to add the host to (`group_by`).
     pub add_groups: Vec<String>,
+    /// Failed `until` attempts, printed before the result: (retries left, the attempt's result).
+    pub retries: Vec<(usize, Map)>,
     /// The task had `no_log` for this host (or prints a `no_log` task's registered result):
     /// its lines and diffs are censored before output.
     pub no_log: bool,
@@ -54,6 +56,8 @@ struct ItemResult {
     diffs: Vec<String>,
     warnings: Vec<String>,
     add_groups: Vec<String>,
+    /// `until` attempts that failed before this result: (retries left, that attempt's result).
+    retries: Vec<(usize, Map)>,
 }
 
 impl ItemResult {
@@ -64,6 +68,7 @@ impl ItemResult {
             diffs: Vec::new(),
             warnings: Vec::new(),
             add_groups: Vec::new(),
+            retries: Vec::new(),
         }
     }
     fn msg(status: Status, msg: impl Into<String>) -> Self {
@@ -278,6 +283,7 @@ impl<'r> TaskRunner<'r> {
         let mut diffs = Vec::new();
         let mut warnings = Vec::new();
         let mut add_groups = Vec::new();
+        let mut retries = Vec::new();
         let mut unreachable = None;
         for item in items {
             let label = item_label(&item);
@@ -288,6 +294,7 @@ impl<'r> TaskRunner<'r> {
             diffs.append(&mut r.diffs);
             warnings.append(&mut r.warnings);
             add_groups.append(&mut r.add_groups);
+            retries.append(&mut r.retries);
             lines.push(ItemLine {
                 status: r.status,
                 item: Some(label),
@@ -308,6 +315,7 @@ impl<'r> TaskRunner<'r> {
                 warnings,
                 notify,
                 add_groups,
+                retries,
                 no_log: false,
             };
         }
@@ -326,6 +334,7 @@ impl<'r> TaskRunner<'r> {
             warnings,
             notify,
             add_groups,
+            retries,
             no_log: false,
         }
     }
@@ -475,6 +484,121 @@ impl<'r> TaskRunner<'r> {
                 }
             }
         }
+        let Some((total, delay)) = self.attempts(task, vars) else {
+            return self.attempt(task, host, vars, reach, None).await;
+        };
+        // ansible-core's attempt loop (TaskExecutor._execute): the result of each attempt is
+        // registered for `until`, `changed_when` and `failed_when`; a failed attempt is
+        // reported as `FAILED - RETRYING` and retried after `delay` seconds.
+        let mut retried = Vec::new();
+        let mut attempt_vars = vars.clone();
+        for attempt in 1..=total {
+            let mut r = self
+                .attempt(task, host, &attempt_vars, reach, Some(attempt))
+                .await;
+            if r.status == Status::Unreachable {
+                r.retries = retried;
+                return r;
+            }
+            if let Some(reg) = &task.register {
+                attempt_vars.insert(reg.clone(), Value::Object(r.result.clone()));
+            }
+            let done = match &task.until {
+                Some(until) => {
+                    let ctx = self.ctx(&attempt_vars, &task.basedir);
+                    match self.until_met(until, &ctx) {
+                        Ok(b) => b,
+                        Err(e) => return self.task_failed(task, vars, e),
+                    }
+                }
+                None => !is_failed(&r.result),
+            };
+            if done {
+                r.retries = retried;
+                return r;
+            }
+            if attempt < total {
+                retried.push((total - attempt, r.result.clone()));
+                if crate::connection::interrupt::is_set() {
+                    return ItemResult::msg(Status::Unreachable, "interrupted");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(delay)) => {}
+                    () = crate::connection::interrupt::wait() => {}
+                }
+            } else {
+                r.result.insert("attempts".into(), Value::from(total - 1));
+                r.result.insert("failed".into(), Value::Bool(true));
+                r.status = self.final_status(task, &r.result, vars);
+                r.retries = retried;
+                return r;
+            }
+        }
+        ItemResult::msg(Status::Failed, "no attempt ran")
+    }
+
+    /// `(attempts, delay seconds)` when the task retries (modern `until` / `retries`):
+    /// 1 + `retries` (3 when only `until` is given), `delay` 5 by default (1 when negative).
+    fn attempts(&self, task: &Task, vars: &Map) -> Option<(usize, u64)> {
+        if self.dialect() != Dialect::Modern || (task.until.is_none() && task.retries.is_none()) {
+            return None;
+        }
+        let number = |v: &Option<Value>| -> Option<i64> {
+            let v = v.as_ref()?;
+            let ctx = self.ctx(vars, &task.basedir);
+            let t = self.r.templar.template_value(v, &ctx).ok()?;
+            match t {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            }
+        };
+        let total = match number(&task.retries) {
+            Some(r) => 1 + r.max(0) as usize,
+            None => 4,
+        };
+        let delay = match number(&task.delay) {
+            Some(d) if d < 0 => 1,
+            Some(d) => d as u64,
+            None => 5,
+        };
+        (total > 1).then_some((total, delay))
+    }
+
+    /// Whether the `until` condition(s) hold (a list: all of them).
+    fn until_met(&self, until: &Value, ctx: &TemplateContext<'_>) -> Result<bool, String> {
+        let conds: Vec<&Value> = match until {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for c in conds {
+            match self.r.templar.eval_condition(ConditionKind::When, c, ctx) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(true)
+    }
+
+    /// One run of the task's action: arguments templated, the controller action or module run,
+    /// `changed_when`/`failed_when` applied. `attempt` (retrying tasks) is in the result as
+    /// `attempts` before those conditions see it.
+    async fn attempt(
+        &self,
+        task: &Task,
+        host: &str,
+        vars: &Map,
+        reach: &Reach,
+        attempt: Option<usize>,
+    ) -> ItemResult {
+        let ctx = self.ctx(vars, &task.basedir);
+        let with_attempt = |mut r: ItemResult| {
+            if let Some(n) = attempt {
+                r.result.insert("attempts".into(), Value::from(n));
+            }
+            r
+        };
         let (args_map, free_form) = match self.template_args(task, &ctx) {
             Ok(a) => a,
             Err(e) => {
@@ -485,7 +609,7 @@ impl<'r> TaskRunner<'r> {
         if let Some(r) =
             self.controller_action(task, host, vars, &ctx, &args_map, free_form.as_deref())
         {
-            return self.finish_item(task, r, vars);
+            return self.finish_item(task, with_attempt(r), vars);
         }
         // The values of the module's secret (`no_log`) options are masked wherever the result,
         // diffs or warnings repeat them (ansible-core's `no_log_values`).
@@ -496,7 +620,7 @@ impl<'r> TaskRunner<'r> {
             .run_module(task, host, vars, reach, args_map, free_form)
             .await;
         hide_item_secrets(&mut r, &secrets);
-        self.finish_item(task, r, vars)
+        self.finish_item(task, with_attempt(r), vars)
     }
 
     /// Applies `changed_when` / `failed_when` / `ignore_errors` and decides the status.
@@ -945,6 +1069,7 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
         warnings: std::mem::take(&mut r.warnings),
         notify: Vec::new(),
         add_groups: std::mem::take(&mut r.add_groups),
+        retries: std::mem::take(&mut r.retries),
         no_log: false,
     }
 }

@@ -64,6 +64,17 @@ pub fn censor_event(event: &Event) -> Option<Cow<'_, Event>> {
             result: censor_result(result),
         })),
         Event::Diff { no_log: true, .. } => None,
+        Event::Retry {
+            host,
+            task,
+            left,
+            result,
+        } if is_no_log(result) => Some(Cow::Owned(Event::Retry {
+            host: host.clone(),
+            task: task.clone(),
+            left: *left,
+            result: censor_result(result),
+        })),
         other => Some(Cow::Borrowed(other)),
     }
 }

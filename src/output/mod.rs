@@ -79,6 +79,17 @@ pub enum Event {
     },
     /// A warning for the user.
     Warning(String),
+    /// A failed attempt of a retrying task (`until`/`retries`), before the next one.
+    Retry {
+        /// The host.
+        host: String,
+        /// The task's name as in its banner.
+        task: String,
+        /// Attempts left.
+        left: usize,
+        /// The failed attempt's result (shown with `-vv`).
+        result: Map,
+    },
     /// Every host failed: the run stops.
     AllHostsFailed,
     /// The recap at the end, with the `.retry` file written for the failed hosts (if any).
@@ -203,6 +214,22 @@ fn render_event(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         }
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
+        Event::Retry {
+            host,
+            task,
+            left,
+            result,
+        } => {
+            // ansible-core's v2_runner_retry.
+            let mut line = format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left).");
+            if verbosity >= 2 {
+                let mut shown = result.clone();
+                shown.retain(|k, _| !k.starts_with("_flock"));
+                line.push_str(&format!("Result was: {}", python_json(&shown)));
+            }
+            line.push('\n');
+            line
+        }
         Event::AllHostsFailed => match dialect {
             Dialect::Legacy12 => "\nFATAL: all hosts have already failed -- aborting\n".to_string(),
             // ansible-core's linear strategy stops without a line of its own.
@@ -240,7 +267,11 @@ fn host_line(
             } else {
                 "changed"
             };
-            if verbosity > 0 || always {
+            if dialect == Dialect::Modern && (always || verbosity > 2) {
+                // ansible-core's _dump_results: indent 4 for debug-like results and at -vvv.
+                let json = python_json_pretty(&Value::Object(shown), 4);
+                format!("{word}: [{host}]{item_part} => {json}\n")
+            } else if verbosity > 0 || always {
                 format!("{word}: [{host}]{item_part} => {}\n", python_json(&shown))
             } else {
                 format!("{word}: [{host}]{item_part}\n")
@@ -325,6 +356,74 @@ fn failed_lines(host: &str, item_part: &str, mut shown: Map, ignored: bool) -> S
 /// A result as Python's `json.dumps(result, sort_keys=True)` writes it (what Ansible prints).
 pub fn python_json(map: &Map) -> String {
     python_json_value(&Value::Object(map.clone()))
+}
+
+/// A value as Python's `json.dumps(v, indent=N, sort_keys=True, ensure_ascii=False)` writes
+/// it (ansible-core's callbacks).
+pub fn python_json_pretty(v: &Value, indent: usize) -> String {
+    let mut out = String::new();
+    write_py_json_pretty(v, indent, 0, &mut out);
+    out
+}
+
+fn write_py_json_pretty(v: &Value, indent: usize, depth: usize, out: &mut String) {
+    let pad = |d: usize| " ".repeat(indent * d);
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(&pad(depth + 1));
+                write_py_str_unicode(k, out);
+                out.push_str(": ");
+                write_py_json_pretty(&m[*k], indent, depth + 1, out);
+            }
+            out.push('\n');
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push_str("[\n");
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                out.push_str(&pad(depth + 1));
+                write_py_json_pretty(x, indent, depth + 1, out);
+            }
+            out.push('\n');
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+        Value::String(s) => write_py_str_unicode(s, out),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// A JSON string as Python writes it with `ensure_ascii=False`: only `"`, `\\` and control
+/// characters escaped.
+fn write_py_str_unicode(s: &str, out: &mut String) {
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// One value as Python's `json.dumps` writes it.
@@ -417,7 +516,7 @@ fn recap(stats: &BTreeMap<String, HostStats>, retry: Option<&str>) -> String {
 
 /// Modern Ansible's recap (skipped, rescued and ignored counted too).
 fn recap_modern(stats: &BTreeMap<String, HostStats>) -> String {
-    let mut s = banner("PLAY RECAP");
+    let mut s = banner_modern("PLAY RECAP");
     for (host, st) in stats {
         s.push_str(&format!(
             "{:<26} : ok={:<4} changed={:<4} unreachable={:<4} failed={:<4} skipped={:<4} rescued={:<4} ignored={:<4}\n",
