@@ -491,8 +491,11 @@ impl Inventory {
         h
     }
 
+    /// Adds host `h` to group `g` once. Membership is checked on the host's (short) list of
+    /// groups, not the group's hosts: a range of a million hosts stays linear (the fuzzer's
+    /// `cn-[0:41084]` took 10 s when each insert scanned the group).
     pub(crate) fn add_host_to_group(&mut self, g: usize, h: usize) {
-        if !self.groups[g].hosts.contains(&h) {
+        if !self.host_data[h].groups.contains(&g) {
             self.groups[g].hosts.push(h);
             self.host_data[h].groups.push(g);
         }
