@@ -491,9 +491,10 @@ impl Inventory {
         h
     }
 
+    /// Adds host `h` to group `g` once. Membership is checked on the host's (short) list of
+    /// groups, not the group's hosts: a range of a million hosts stays linear (the fuzzer's
+    /// `cn-[0:41084]` took 10 s when each insert scanned the group).
     pub(crate) fn add_host_to_group(&mut self, g: usize, h: usize) {
-        // Membership is checked on the host's (short) list of groups: the group's list of hosts
-        // can be long (`cn-[00001:50000]`), and scanning it made ranges quadratic.
         if !self.host_data[h].groups.contains(&g) {
             self.groups[g].hosts.push(h);
             self.host_data[h].groups.push(g);

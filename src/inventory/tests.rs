@@ -395,3 +395,13 @@ fn unbalanced_brackets_in_patterns_are_refused() {
         ["core-01", "core-02"]
     );
 }
+
+/// Issue 18 item 9 (fuzzing found it): a range of many hosts in one group is read in linear
+/// time (each insert once scanned the group's hosts: 41085 hosts took 10 s).
+#[test]
+fn large_host_ranges_are_read_in_linear_time() {
+    let start = std::time::Instant::now();
+    let inv = Inventory::from_ini_str("[cn]\ncn-[0:199999]\n", "hosts").unwrap();
+    assert_eq!(inv.hosts().len(), 200_000);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
