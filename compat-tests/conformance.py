@@ -107,7 +107,7 @@ def write_inventory(flock, labname, work):
         raise RuntimeError("no lab inventory: %s" % inv)
     addr, key = m.groups()
     known = os.path.join(os.path.dirname(key), "known_hosts")
-    path = os.path.join(work, "inventory")
+    path = os.path.join(work, "integration", "inventory")
     with open(path, "w") as f:
         f.write("[testgroup]\ntesthost ansible_connection=ssh ansible_host=%s ansible_user=root "
                 "ansible_ssh_private_key_file=%s ansible_python_interpreter=/usr/bin/python3 "
@@ -117,16 +117,31 @@ def write_inventory(flock, labname, work):
 
 
 def write_vars(work, out_dir):
-    path = os.path.join(work, "integration_config.yml")
+    path = os.path.join(work, "integration", "integration_config.yml")
     with open(path, "w") as f:
         f.write("output_dir: %s\nremote_tmp_dir: /tmp/ansible-remote-tmp\n" % out_dir)
     return path
 
 
-def command_for(targets, name, inv, varsfile, work):
-    tdir = os.path.join(targets, name)
+def layout(targets, name, work):
+    """ansible-test's layout: WORK/integration/{inventory,integration_config.yml,targets/}, the
+    target itself copied (runme.sh writes next to itself and reads ../../inventory), the others
+    symlinked (roles and needs/target dependencies)."""
+    tdirs = os.path.join(work, "integration", "targets")
+    os.makedirs(tdirs)
+    for t in os.listdir(targets):
+        if t == name:
+            shutil.copytree(os.path.join(targets, t), os.path.join(tdirs, t), symlinks=True)
+        else:
+            os.symlink(os.path.join(targets, t), os.path.join(tdirs, t))
+    return tdirs
+
+
+def command_for(tdirs, name, inv, varsfile, work):
+    """ansible-test runs runme.sh in the target's dir with only -v (it reads ../../inventory)."""
+    tdir = os.path.join(tdirs, name)
     if os.path.exists(os.path.join(tdir, "runme.sh")):
-        return tdir, ["bash", "./runme.sh", "-i", inv, "-e", "@" + varsfile, "-v"]
+        return tdir, ["bash", "./runme.sh", "-v"]
     play = os.path.join(work, "play.yml")
     with open(play, "w") as f:
         f.write("- hosts: testhost\n  gather_facts: yes\n  roles:\n    - %s\n" % name)
@@ -161,13 +176,14 @@ def run_one(args, targets, name, tool):
     if up.returncode != 0:
         return "error", "lab up failed: " + up.stdout.strip()[:120], 0
     try:
+        tdirs = layout(targets, name, work)
         inv = write_inventory(args.flock, labname, work)
         out_dir = os.path.join(work, "output")
         os.makedirs(out_dir)
         varsfile = write_vars(work, out_dir)
-        cwd, argv = command_for(targets, name, inv, varsfile, work)
+        cwd, argv = command_for(tdirs, name, inv, varsfile, work)
         env = dict(os.environ)
-        env.update({"ANSIBLE_ROLES_PATH": targets, "ANSIBLE_HOST_KEY_CHECKING": "False",
+        env.update({"ANSIBLE_ROLES_PATH": tdirs, "ANSIBLE_HOST_KEY_CHECKING": "False",
                     "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "OUTPUT_DIR": out_dir,
                     "INVENTORY_PATH": inv, "ANSIBLE_TEST_PREFER_PODMAN": "", "HOME": work,
                     "ANSIBLE_LOCAL_TEMP": os.path.join(work, "tmp"), "PYTHONUNBUFFERED": "1"})
