@@ -30,6 +30,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
                     without_markers: Some(
                         req.opts.dialect_without_markers.unwrap_or(Dialect::Modern),
                     ),
+                    roles_path: roles_path_setting(),
                     ..LoadOptions::default()
                 };
                 books.push(Playbook::load(p, &opts).map_err(|e| RunError::Msg(e.to_string()))?);
@@ -193,6 +194,26 @@ fn ask_passwords(opts: &RunOptions) -> Result<Passwords, RunError> {
         };
     }
     Ok(p)
+}
+
+/// ansible-core's `roles_path`: `$ANSIBLE_ROLES_PATH`, else `[defaults] roles_path` of the
+/// configuration file (colon-separated, `~` expanded), searched after the playbook's `roles/`.
+fn roles_path_setting() -> Vec<std::path::PathBuf> {
+    let value = std::env::var("ANSIBLE_ROLES_PATH").ok().or_else(|| {
+        crate::cli::config::ansible_cfg()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|t| crate::cli::config::ini_value(&t, "defaults", "roles_path"))
+    });
+    let home = std::env::var("HOME").unwrap_or_default();
+    value
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.strip_prefix('~') {
+            Some(rest) => std::path::PathBuf::from(format!("{home}{rest}")),
+            None => std::path::PathBuf::from(p),
+        })
+        .collect()
 }
 
 /// ansible-core's `retry_files_enabled`: `$ANSIBLE_RETRY_FILES_ENABLED`, else `[defaults]` of
