@@ -1,9 +1,10 @@
 //! Issue 18 item 9: every input of the fuzz corpora (`fuzz/corpus/TARGET/`) and every former
 //! crash, hang or out-of-memory input (`fuzz/regressions/TARGET/`) runs through the same entry
 //! points as `cargo fuzz` (fuzz/fuzz_targets/entries.rs), on the stable toolchain, so a
-//! regression shows in CI without nightly. A panic fails the test; each input gets 5 s, far
-//! above what it takes (the former `inventory_ini` timeout, a 41,085-host range that was
-//! quadratic, took 18 s here in a debug build before the fix and well under a second after).
+//! regression shows in CI without nightly. A panic fails the test; each input gets 20 s, far
+//! above what any takes (the slowest, a large host range, ~3 s in a debug build on a loaded
+//! machine): a hang check. The quadratic host range the fuzzer found is checked by
+//! `inventory::tests::large_host_ranges_are_read_in_linear_time`.
 
 #[path = "../fuzz/fuzz_targets/entries.rs"]
 mod entries;
@@ -41,7 +42,7 @@ fn fuzz_corpora_and_former_crashes_replay_cleanly() {
             run(&data);
             let took = start.elapsed();
             assert!(
-                took < Duration::from_secs(5),
+                took < Duration::from_secs(20),
                 "{name}: {} took {took:?}",
                 p.display()
             );

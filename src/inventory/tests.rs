@@ -403,5 +403,7 @@ fn large_host_ranges_are_read_in_linear_time() {
     let start = std::time::Instant::now();
     let inv = Inventory::from_ini_str("[cn]\ncn-[0:199999]\n", "hosts").unwrap();
     assert_eq!(inv.hosts().len(), 200_000);
-    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    // Linear: ~0.5 s in a debug build; the quadratic insertion took minutes. A wide margin, as
+    // a hang check (the machine is shared), not a speed target.
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
 }
