@@ -16,6 +16,7 @@ pub mod database;
 pub mod files;
 pub mod messaging;
 pub mod packages;
+pub mod protocol;
 pub mod services;
 pub mod source;
 pub mod system;
