@@ -10,6 +10,7 @@ use super::connections::ConnectionPool;
 use super::handlers::{matching_handlers, Notified};
 use super::hoststate::HostStates;
 use super::results::{is_changed, register_value, truthy};
+use super::runonce::{RunOnce, SharedResult};
 use super::task::{HostOutcome, ItemLine, TaskRunner};
 use super::varsfiles;
 use super::RunError;
@@ -508,6 +509,15 @@ impl Runner {
         if !self.adhoc {
             self.output.emit(&Event::TaskStart { name, handler });
         }
+        let mode = match hosts.first() {
+            Some(first) => self.run_once_mode(play, task, first),
+            None => RunOnce::EveryHost,
+        };
+        let (hosts, others) = match mode {
+            RunOnce::EveryHost => (hosts, &[][..]),
+            RunOnce::Shared => hosts.split_at(1),
+            RunOnce::FirstHostOnly => (&hosts[..1], &[][..]),
+        };
         let outcomes: Vec<(String, HostOutcome)> = {
             let runner = TaskRunner::new(self, play, reach);
             let forks = self.opts.forks.max(1);
@@ -532,6 +542,10 @@ impl Runner {
             Vec::new()
         };
         let mut notified = notified;
+        let shared = match outcomes.first() {
+            Some((_, first)) if !others.is_empty() => Some(SharedResult::of(task, first)),
+            _ => None,
+        };
         for (host, outcome) in outcomes {
             self.apply_outcome(
                 task,
@@ -540,6 +554,9 @@ impl Runner {
                 &handler_names,
                 notified.as_deref_mut(),
             )?;
+        }
+        if let Some(shared) = shared {
+            self.share_run_once(task, shared, others);
         }
         Ok(())
     }
@@ -609,6 +626,9 @@ impl Runner {
                 left: *left,
                 result,
             });
+        }
+        for line in &outcome.displays {
+            self.output.emit(&Event::Display(line.clone()));
         }
         for ItemLine {
             status,

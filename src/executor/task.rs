@@ -48,6 +48,8 @@ pub struct HostOutcome {
     /// The task had `no_log` for this host (or prints a `no_log` task's registered result):
     /// its lines and diffs are censored before output.
     pub no_log: bool,
+    /// Lines an action displays before its result (`pause`'s `Pausing for 1 seconds`).
+    pub displays: Vec<String>,
 }
 
 struct ItemResult {
@@ -58,6 +60,8 @@ struct ItemResult {
     add_groups: Vec<String>,
     /// `until` attempts that failed before this result: (retries left, that attempt's result).
     retries: Vec<(usize, Map)>,
+    /// Lines displayed before the result (`pause`).
+    displays: Vec<String>,
 }
 
 impl ItemResult {
@@ -69,6 +73,7 @@ impl ItemResult {
             warnings: Vec::new(),
             add_groups: Vec::new(),
             retries: Vec::new(),
+            displays: Vec::new(),
         }
     }
     fn msg(status: Status, msg: impl Into<String>) -> Self {
@@ -284,6 +289,7 @@ impl<'r> TaskRunner<'r> {
         let mut warnings = Vec::new();
         let mut add_groups = Vec::new();
         let mut retries = Vec::new();
+        let mut displays = Vec::new();
         let mut unreachable = None;
         for item in items {
             let label = item_label(&item);
@@ -295,6 +301,7 @@ impl<'r> TaskRunner<'r> {
             warnings.append(&mut r.warnings);
             add_groups.append(&mut r.add_groups);
             retries.append(&mut r.retries);
+            displays.append(&mut r.displays);
             lines.push(ItemLine {
                 status: r.status,
                 item: Some(label),
@@ -317,6 +324,7 @@ impl<'r> TaskRunner<'r> {
                 add_groups,
                 retries,
                 no_log: false,
+                displays,
             };
         }
         let mut result = aggregate_items(results);
@@ -336,6 +344,7 @@ impl<'r> TaskRunner<'r> {
             add_groups,
             retries,
             no_log: false,
+            displays,
         }
     }
 
@@ -808,6 +817,13 @@ impl<'r> TaskRunner<'r> {
             }
             "debug" => self.debug(args, free_form, ctx),
             "assert" => self.assert(args, ctx),
+            "pause" if self.dialect() == Dialect::Modern => {
+                let paused = super::pause::pause(&task.display_name(), args);
+                let mut r = ItemResult::new(Status::Ok, paused.result);
+                r.displays = paused.displays;
+                r.warnings = paused.warnings;
+                r
+            }
             "pause" => {
                 let secs = args
                     .get("seconds")
@@ -829,9 +845,26 @@ impl<'r> TaskRunner<'r> {
 
     fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
         let mut m = Map::new();
+        if self.dialect() == Dialect::Modern && self.debug_too_verbose(args) {
+            // ansible-core's debug action below its `verbosity`: a skip, not a failure.
+            m.insert(
+                "skipped_reason".into(),
+                Value::String("Verbosity threshold not met.".into()),
+            );
+            m.insert("skipped".into(), Value::Bool(true));
+            m.insert("failed".into(), Value::Bool(false));
+            return ItemResult::new(Status::Skipped, m);
+        }
         if let Some(var) = args.get("var").and_then(Value::as_str) {
             let expr = Value::String(format!("{{{{ {var} }}}}"));
-            let v = self.r.templar.template_value(&expr, ctx).unwrap_or(expr);
+            let v = match self.r.templar.template_value(&expr, ctx) {
+                Ok(v) => v,
+                // ansible-core 2.19 prints an undefined `var` as a marker (and warns).
+                Err(e) if self.dialect() == Dialect::Modern && e.undefined_name().is_some() => {
+                    Value::String(format!("<< error 1 - {} >>", e.ansible_reason()))
+                }
+                Err(_) => expr,
+            };
             m.insert(var.to_string(), v);
         } else {
             let msg = args
@@ -847,6 +880,14 @@ impl<'r> TaskRunner<'r> {
         }
         m.insert("_flock_show".into(), Value::Bool(true));
         ItemResult::new(if failed { Status::Failed } else { Status::Ok }, m)
+    }
+
+    /// Whether a `debug` task's `verbosity` is above the run's `-v` count.
+    fn debug_too_verbose(&self, args: &Map) -> bool {
+        args.get("verbosity")
+            .map(crate::template::python_str)
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .is_some_and(|v| v > i64::from(self.r.opts.verbose))
     }
 
     fn assert(&self, args: &Map, ctx: &TemplateContext<'_>) -> ItemResult {
@@ -1071,6 +1112,7 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
         add_groups: std::mem::take(&mut r.add_groups),
         retries: std::mem::take(&mut r.retries),
         no_log: false,
+        displays: std::mem::take(&mut r.displays),
     }
 }
 
