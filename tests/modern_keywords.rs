@@ -4,7 +4,8 @@
 //! `set_fact` facts reach every host; its failure stops every host), `pause` once per batch
 //! (`seconds`, `minutes`, a `prompt` without an interactive stdin), `debug: verbosity`.
 //! Output is compared line for line apart from timings; effects (a file each host appends to)
-//! are compared too.
+//! are compared too. `loop_control` (`loop_var`, `index_var`, `label`, `extended`,
+//! `extended_allitems`, `pause`) on `loop:` and `with_items`, one host.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -54,6 +55,68 @@ const RUN_ONCE: &str = r#"
       command: /bin/false
       run_once: true
     - debug: msg=never
+"#;
+
+const LOOP_CONTROL: &str = r#"
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: labelled
+      debug:
+        msg: "{{ it.n }}"
+      loop: [{n: 1, s: secret}, {n: 2, s: other}]
+      loop_control:
+        loop_var: it
+        label: "{{ it.n }}"
+        index_var: idx
+    - name: shell labelled
+      command: echo {{ item }}
+      loop: [a, b]
+      loop_control:
+        label: "L-{{ item }}"
+        index_var: i
+      register: out
+    - debug: var=out.results[1].i
+    - debug: var=out.results[1].ansible_loop_var
+    - debug: var=out.results[1].ansible_index_var
+    - name: extended
+      debug:
+        msg: "{{ ansible_loop.index }}/{{ ansible_loop.length }} {{ ansible_loop.first }} {{ ansible_loop.last }} {{ ansible_loop.revindex }} {{ ansible_loop.revindex0 }} {{ ansible_loop.previtem | default('none') }} {{ ansible_loop.nextitem | default('none') }} {{ ansible_loop.allitems }} {{ ansible_loop.index0 }}"
+      loop: [x, y, z]
+      loop_control:
+        extended: true
+    - name: without allitems
+      command: echo {{ item }}
+      loop: [1, 2]
+      loop_control:
+        label: "{{ item }}-{{ ansible_loop.index }}"
+        extended: true
+        extended_allitems: false
+      register: rr
+    - debug: var=rr.results[0].ansible_loop
+    - name: paused
+      shell: date +%s.%N >> {{ dir }}/every
+      loop: [p, q]
+      loop_control:
+        pause: 1
+    - name: with_items label
+      debug: msg={{ item }}
+      with_items: [m, n]
+      loop_control:
+        label: "W{{ item }}"
+    - name: dict items
+      debug: var=item
+      loop: [{n: 1, s: secret}]
+    - name: bad label
+      command: echo hi
+      loop: [1]
+      loop_control:
+        label: "{{ undefined_thing }}"
+      ignore_errors: true
+    - name: failing items
+      command: /bin/false
+      loop: [1]
+      ignore_errors: true
 "#;
 
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
@@ -135,15 +198,20 @@ fn run_tool(tool: &str, dir: &Path, verbose: bool) -> Seen {
     seen
 }
 
-fn compare(verbose: bool) {
+/// Runs `play` under ansible-core then flock in one temp dir: what each did, and flock's time.
+fn side_by_side(play: &str, verbose: bool) -> (Seen, Seen, std::time::Duration) {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
     std::fs::write(d.join("hosts"), HOSTS).expect("hosts");
-    std::fs::write(d.join("p.yml"), RUN_ONCE).expect("playbook");
+    std::fs::write(d.join("p.yml"), play).expect("playbook");
     let core = run_tool("/opt/flock-bench/bin/ansible-playbook", d, verbose);
     let started = std::time::Instant::now();
     let flock = run_tool(env!("CARGO_BIN_EXE_flock"), d, verbose);
-    let took = started.elapsed();
+    (core, flock, started.elapsed())
+}
+
+fn compare(verbose: bool) {
+    let (core, flock, took) = side_by_side(RUN_ONCE, verbose);
     // The feature is visible in ansible-core's own output: one host ran the run_once task,
     // every host saw its result, one line per pause.
     assert_eq!(core.once, "h1\n", "{}", core.stdout);
@@ -186,4 +254,27 @@ fn run_once_pause_and_debug_verbosity_match_ansible_core() {
 )]
 fn run_once_pause_and_debug_verbosity_match_ansible_core_at_v() {
     compare(true);
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn loop_control_matches_ansible_core() {
+    let (core, flock, _) = side_by_side(LOOP_CONTROL, false);
+    assert!(
+        core.lines
+            .iter()
+            .any(|l| l == "changed: [h1] => (item=L-b)"),
+        "{}",
+        core.stdout
+    );
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
+    // `pause: 1` waited between the two items (and not before the first).
+    let stamps: Vec<f64> = flock.every.lines().filter_map(|l| l.parse().ok()).collect();
+    assert_eq!(stamps.len(), 2, "{}", flock.every);
+    let gap = stamps[1] - stamps[0];
+    assert!((1.0..1.9).contains(&gap), "gap {gap}");
 }

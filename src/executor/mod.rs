@@ -8,6 +8,7 @@ mod freeform;
 mod handlers;
 mod hoststate;
 mod list;
+mod loopctl;
 mod nohosts;
 mod pause;
 mod play;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::connect::Reach;
 use super::failures::{legacy_message, modern_message, template_file_message, Stage, TaskRef};
 use super::freeform::split_free_form;
+use super::loopctl::LoopControl;
 use super::play::Runner;
 use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
 use crate::modules::{
@@ -262,13 +263,8 @@ impl<'r> TaskRunner<'r> {
             let r = ItemResult::msg(Status::Skipped, "No items in the list");
             return single_outcome(r, notify);
         }
-        let loop_var = task
-            .loop_control
-            .as_ref()
-            .and_then(|c| c.get("loop_var"))
-            .and_then(Value::as_str)
-            .unwrap_or("item")
-            .to_string();
+        let control = LoopControl::of(task);
+        let loop_var = control.loop_var.clone();
         if self.collapses(task, &items) {
             let joined: Vec<String> = items
                 .iter()
@@ -291,12 +287,21 @@ impl<'r> TaskRunner<'r> {
         let mut retries = Vec::new();
         let mut displays = Vec::new();
         let mut unreachable = None;
-        for item in items {
-            let label = item_label(&item);
-            let mut r = self
-                .run_item(task, host, vars, &reach, Some((&loop_var, item.clone())))
-                .await;
-            r.result.insert(loop_var.clone(), item);
+        let modern = self.dialect() == Dialect::Modern;
+        for index in 0..items.len() {
+            if index > 0 && control.pause > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(control.pause)).await;
+            }
+            let extra = control.item_vars(&items, index, modern);
+            let mut item_vars = vars.clone();
+            item_vars.extend(extra.clone());
+            let mut r = self.run_item(task, host, &item_vars, &reach, None).await;
+            let label = self.item_label(task, &control, &item_vars, &items[index], &mut r);
+            r.result.extend(extra);
+            let mut shown = r.result.clone();
+            if modern && module_name(task) == "debug" {
+                super::loopctl::clean_debug_item(&mut shown);
+            }
             diffs.append(&mut r.diffs);
             warnings.append(&mut r.warnings);
             add_groups.append(&mut r.add_groups);
@@ -305,7 +310,7 @@ impl<'r> TaskRunner<'r> {
             lines.push(ItemLine {
                 status: r.status,
                 item: Some(label),
-                result: r.result.clone(),
+                result: shown,
             });
             if r.status == Status::Unreachable {
                 unreachable = Some(r.result.clone());
@@ -345,6 +350,52 @@ impl<'r> TaskRunner<'r> {
             retries,
             no_log: false,
             displays,
+        }
+    }
+
+    /// The item's `(item=…)` text: `loop_control.label` templated with the item's variables
+    /// (a label that fails to template fails the item, as in ansible-core), else the item.
+    fn item_label(
+        &self,
+        task: &Task,
+        control: &LoopControl,
+        item_vars: &Map,
+        item: &Value,
+        r: &mut ItemResult,
+    ) -> String {
+        let Some(label) = &control.label else {
+            return item_text(item, self.dialect());
+        };
+        let mut vars_owned;
+        let mut vars = item_vars;
+        if let Some(name) = &task.register {
+            // ansible-core registers each item's result before templating the label.
+            vars_owned = item_vars.clone();
+            vars_owned.insert(name.clone(), Value::Object(r.result.clone()));
+            vars = &vars_owned;
+        }
+        let ctx = self.ctx(vars, &task.basedir);
+        match self.r.templar.template_value(label, &ctx) {
+            Ok(v) => item_text(&v, self.dialect()),
+            Err(e) => {
+                r.status = match self.ignore_errors(task, item_vars) {
+                    true => Status::Ignored,
+                    false => Status::Failed,
+                };
+                r.result.insert("failed".into(), Value::Bool(true));
+                r.result.insert(
+                    "msg".into(),
+                    Value::String(format!(
+                        "Failed to template loop_control.label: {}",
+                        e.ansible_reason()
+                    )),
+                );
+                // The callback falls back to the item, which a `debug` result no longer has.
+                match module_name(task) {
+                    "debug" => "None".into(),
+                    _ => item_text(item, self.dialect()),
+                }
+            }
         }
     }
 
@@ -1084,9 +1135,13 @@ fn task_reach(task: &Task) -> Reach {
     Reach::from_model(task.remote_user.as_ref(), connection, &task.become_)
 }
 
-fn item_label(item: &Value) -> String {
+/// How an item shows in `(item=…)`: a string as it is; else Python's repr (Python 3's, with
+/// dicts in insertion order, in modern playbooks).
+fn item_text(item: &Value, dialect: Dialect) -> String {
     match item {
         Value::String(s) => s.clone(),
+        Value::Number(_) => crate::template::python_str(item),
+        other if dialect == Dialect::Modern => crate::template::python3_repr(other),
         other => crate::template::python_str(other),
     }
 }
