@@ -5,7 +5,8 @@
 //! (`seconds`, `minutes`, a `prompt` without an interactive stdin), `debug: verbosity`.
 //! Output is compared line for line apart from timings; effects (a file each host appends to)
 //! are compared too. `loop_control` (`loop_var`, `index_var`, `label`, `extended`,
-//! `extended_allitems`, `pause`) on `loop:` and `with_items`, one host.
+//! `extended_allitems`, `pause`) on `loop:` and `with_items`, one host. Handlers notified by
+//! name, by `listen` topic, from a role (`role : name`), a name defined twice, a missing one.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -119,6 +120,66 @@ const LOOP_CONTROL: &str = r#"
       ignore_errors: true
 "#;
 
+const HANDLERS: &str = r#"
+- hosts: all
+  gather_facts: false
+  roles: [web]
+  tasks:
+    - command: echo a
+      notify: restart web stack
+    - command: echo b
+      notify: named one
+    - command: echo c
+      notify: [restart web stack, other topic]
+    - command: echo d
+      notify: dup
+    - command: echo e
+      notify: "web : everyone"
+  handlers:
+    - name: named one
+      shell: echo named >> {{ dir }}/every
+    - name: h-a
+      debug: msg=a
+      listen: restart web stack
+    - name: h-b
+      debug: msg=b
+      listen:
+        - restart web stack
+        - other topic
+    - name: not notified
+      shell: echo never >> {{ dir }}/every
+    - name: dup
+      debug: msg=first
+    - name: dup
+      debug: msg=second
+    - name: play listener
+      debug: msg=pl
+      listen: everyone
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: echo a
+      notify: nobody
+  handlers:
+    - name: x
+      debug: msg=x
+"#;
+
+/// The `web` role of [`HANDLERS`]: tasks notifying its handlers by name, by `role : name`
+/// and by a listen topic.
+const WEB_ROLE: &[(&str, &str)] = &[
+    (
+        "roles/web/tasks/main.yml",
+        "- command: echo role\n  notify: [restart, \"web : reload\", everyone]\n",
+    ),
+    (
+        "roles/web/handlers/main.yml",
+        "- name: restart\n  shell: echo restart-{{ inventory_hostname }} >> {{ dir }}/once\n\
+         - name: reload\n  debug: msg=role-reload\n\
+         - name: listener\n  debug: msg=role-listener\n  listen: everyone\n",
+    ),
+];
+
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
 /// warnings, which go to stderr, are left out).
 fn normalized(out: &str) -> Vec<String> {
@@ -129,6 +190,7 @@ fn normalized(out: &str) -> Vec<String> {
             [
                 "PLAY",
                 "TASK [",
+                "RUNNING HANDLER [",
                 "ok: ",
                 "changed: ",
                 "fatal: ",
@@ -200,8 +262,22 @@ fn run_tool(tool: &str, dir: &Path, verbose: bool) -> Seen {
 
 /// Runs `play` under ansible-core then flock in one temp dir: what each did, and flock's time.
 fn side_by_side(play: &str, verbose: bool) -> (Seen, Seen, std::time::Duration) {
+    side_by_side_with(play, &[], verbose)
+}
+
+/// [`side_by_side`] with more files (path, text) beside the playbook.
+fn side_by_side_with(
+    play: &str,
+    files: &[(&str, &str)],
+    verbose: bool,
+) -> (Seen, Seen, std::time::Duration) {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
+    for (path, text) in files {
+        let path = d.join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("dir");
+        std::fs::write(path, text).expect("file");
+    }
     std::fs::write(d.join("hosts"), HOSTS).expect("hosts");
     std::fs::write(d.join("p.yml"), play).expect("playbook");
     let core = run_tool("/opt/flock-bench/bin/ansible-playbook", d, verbose);
@@ -277,4 +353,25 @@ fn loop_control_matches_ansible_core() {
     assert_eq!(stamps.len(), 2, "{}", flock.every);
     let gap = stamps[1] - stamps[0];
     assert!((1.0..1.9).contains(&gap), "gap {gap}");
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn handler_listen_and_role_handlers_match_ansible_core() {
+    let (core, flock, _) = side_by_side_with(HANDLERS, WEB_ROLE, false);
+    assert!(
+        core.lines
+            .iter()
+            .any(|l| l.starts_with("RUNNING HANDLER [web : listener]")),
+        "{}",
+        core.stdout
+    );
+    assert_eq!(core.once, "restart-h1\nrestart-h2\nrestart-h3\n");
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
+    assert_eq!(flock.once, core.once);
+    assert_eq!(flock.every, core.every);
 }

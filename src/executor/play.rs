@@ -7,7 +7,7 @@ use futures::stream::{self, StreamExt};
 
 use super::connect::{become_for, connect_spec, Passwords, Reach};
 use super::connections::ConnectionPool;
-use super::handlers::{matching_handlers, Notified};
+use super::handlers::{matching_handlers, HandlerKeys, Notified};
 use super::hoststate::HostStates;
 use super::results::{is_changed, register_value, truthy};
 use super::runonce::{RunOnce, SharedResult};
@@ -565,6 +565,16 @@ impl Runner {
     /// Ansible shows the module as written; 1.2 showed the action line, printed here with the
     /// values of secret (`no_log`) options masked.
     fn display_name(&self, play: &Play, task: &Task) -> String {
+        let shown = self.unprefixed_name(play, task);
+        // ansible-core prefixes a role's tasks and handlers with the role's name.
+        match task.role.and_then(|i| play.roles.get(i)) {
+            Some(role) if self.dialect == Dialect::Modern => format!("{} : {shown}", role.name),
+            _ => shown,
+        }
+    }
+
+    /// The banner name without the role prefix.
+    fn unprefixed_name(&self, play: &Play, task: &Task) -> String {
         if task.name.is_none() && self.dialect == Dialect::Modern {
             return task.module_as_written.clone();
         }
@@ -588,11 +598,21 @@ impl Runner {
         }
     }
 
-    fn handler_names(&self, play: &Play) -> Vec<(String, Vec<String>)> {
+    /// What each of the play's handlers can be notified by (names templated with the play's
+    /// variables; `listen` topics and role prefixes in modern playbooks).
+    fn handler_names(&self, play: &Play) -> Vec<HandlerKeys> {
         let vars = self.play_vars_only(play);
+        let modern = self.dialect == Dialect::Modern;
+        let mut block = 0;
+        let mut prev_role = play.handlers.first().and_then(|h| h.role);
         play.handlers
             .iter()
             .map(|h| {
+                // Each role's handlers and the play's own are separate blocks in ansible-core.
+                if h.role != prev_role {
+                    block += 1;
+                    prev_role = h.role;
+                }
                 let ctx = self.templar_ctx(&vars, &h.basedir, None);
                 let raw = h.display_name();
                 let name = match self
@@ -602,7 +622,14 @@ impl Runner {
                     Ok(Value::String(s)) => s,
                     _ => raw,
                 };
-                (name, Vec::new())
+                if !modern {
+                    return HandlerKeys::new(name, None, &[], block);
+                }
+                let role = h
+                    .role
+                    .and_then(|i| play.roles.get(i))
+                    .map(|r| r.name.as_str());
+                HandlerKeys::new(name, role, &h.listen, block)
             })
             .collect()
     }
@@ -612,9 +639,15 @@ impl Runner {
         task: &Task,
         host: &str,
         outcome: HostOutcome,
-        handler_names: &[(String, Vec<String>)],
+        handler_names: &[HandlerKeys],
         notified: Option<&mut Notified>,
     ) -> Result<(), RunError> {
+        // A notification no handler answers stops the run before the result is shown.
+        let counted = notified.is_some();
+        let early = match self.dialect {
+            Dialect::Modern => Some(self.notified_handlers(&outcome, handler_names, counted)?),
+            Dialect::Legacy12 => None,
+        };
         for (left, result) in &outcome.retries {
             let mut result = result.clone();
             if outcome.no_log {
@@ -696,24 +729,41 @@ impl Runner {
             self.inventory.add_group_member(group, host);
             self.store.add_group_member(group, host);
         }
-        if matches!(status, Status::Changed)
-            || (status == Status::Ignored && is_changed(&outcome.result))
-        {
-            if let Some(n) = notified {
-                for name in &outcome.notify {
-                    let idx = matching_handlers(name, handler_names);
-                    if idx.is_empty() {
-                        return Err(RunError::Msg(format!(
-                            "change handler ({name}) is not defined"
-                        )));
-                    }
-                    for i in idx {
-                        n.notify(i, host);
-                    }
-                }
+        let notify = match early {
+            Some(notify) => notify,
+            // 1.2 showed the result before stopping on a missing handler.
+            None => self.notified_handlers(&outcome, handler_names, counted)?,
+        };
+        if let Some(n) = notified {
+            for i in notify {
+                n.notify(i, host);
             }
         }
         Ok(())
+    }
+
+    /// The handlers `outcome` notifies (when it changed something and notifications count).
+    fn notified_handlers(
+        &self,
+        outcome: &HostOutcome,
+        handler_names: &[HandlerKeys],
+        counted: bool,
+    ) -> Result<Vec<usize>, RunError> {
+        let changed = outcome.status == Status::Changed
+            || (outcome.status == Status::Ignored && is_changed(&outcome.result));
+        if !changed || !counted {
+            return Ok(Vec::new());
+        }
+        let modern = self.dialect == Dialect::Modern;
+        let mut all = Vec::new();
+        for name in &outcome.notify {
+            let idx = matching_handlers(name, handler_names, modern);
+            if idx.is_empty() {
+                return Err(RunError::Msg(missing_handler(name, modern)));
+            }
+            all.extend(idx);
+        }
+        Ok(all)
     }
 
     fn print_adhoc(&self, host: &str, module: &str, status: Status, result: &Map) {
@@ -829,6 +879,17 @@ fn serial_batches(hosts: &[String], serial: Option<&Value>) -> Vec<Vec<String>> 
         return vec![hosts.to_vec()];
     }
     hosts.chunks(size).map(<[String]>::to_vec).collect()
+}
+
+/// The error for a notification no handler answers (ansible-core's with
+/// `ERROR_ON_MISSING_HANDLER`, 1.2's).
+fn missing_handler(name: &str, modern: bool) -> String {
+    match modern {
+        true => format!(
+            "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+        ),
+        false => format!("change handler ({name}) is not defined"),
+    }
 }
 
 fn confirm_step(name: &str) -> bool {

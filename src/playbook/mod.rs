@@ -331,6 +331,8 @@ pub struct Task {
     pub tags: Vec<String>,
     /// `notify:` handler names (raw).
     pub notify: Vec<String>,
+    /// A handler's `listen:` topics (modern).
+    pub listen: Vec<String>,
     /// `register:`.
     pub register: Option<String>,
     /// `ignore_errors:` (raw: may be a template).
