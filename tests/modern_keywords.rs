@@ -7,6 +7,7 @@
 //! are compared too. `loop_control` (`loop_var`, `index_var`, `label`, `extended`,
 //! `extended_allitems`, `pause`) on `loop:` and `with_items`, one host. Handlers notified by
 //! name, by `listen` topic, from a role (`role : name`), a name defined twice, a missing one.
+//! `ansible_failed_task` / `ansible_failed_result` in `rescue`, `ansible_check_mode`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -180,6 +181,27 @@ const WEB_ROLE: &[(&str, &str)] = &[
     ),
 ];
 
+const RESCUE: &str = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: breaks
+          command: /bin/false
+          when: inventory_hostname != 'h3'
+      rescue:
+        - debug: var=ansible_failed_task.name
+        - debug: var=ansible_failed_result.rc
+        - debug: var=ansible_failed_result.msg
+      always:
+        - debug:
+            msg: "always {{ ansible_failed_task.name if ansible_failed_task is defined else 'none' }}"
+    - debug: var=ansible_check_mode
+    - debug: var=ansible_failed_task.action
+    - command: /bin/false
+      ignore_errors: true
+"#;
+
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
 /// warnings, which go to stderr, are left out).
 fn normalized(out: &str) -> Vec<String> {
@@ -235,7 +257,7 @@ struct Seen {
     stdout: String,
 }
 
-fn run_tool(tool: &str, dir: &Path, verbose: bool) -> Seen {
+fn run_tool(tool: &str, dir: &Path, flags: &[&str]) -> Seen {
     let work = dir.join("work");
     std::fs::create_dir_all(&work).expect("work dir");
     let extra = format!("dir={}", work.display());
@@ -244,9 +266,7 @@ fn run_tool(tool: &str, dir: &Path, verbose: bool) -> Seen {
         argv.push("playbook");
     }
     argv.extend(["-f", "1", "-i", "hosts", "p.yml", "-e", &extra]);
-    if verbose {
-        argv.push("-v");
-    }
+    argv.extend(flags);
     let (stdout, code) = run(&argv, dir);
     let read = |name: &str| std::fs::read_to_string(work.join(name)).unwrap_or_default();
     let seen = Seen {
@@ -261,15 +281,15 @@ fn run_tool(tool: &str, dir: &Path, verbose: bool) -> Seen {
 }
 
 /// Runs `play` under ansible-core then flock in one temp dir: what each did, and flock's time.
-fn side_by_side(play: &str, verbose: bool) -> (Seen, Seen, std::time::Duration) {
-    side_by_side_with(play, &[], verbose)
+fn side_by_side(play: &str, flags: &[&str]) -> (Seen, Seen, std::time::Duration) {
+    side_by_side_with(play, &[], flags)
 }
 
 /// [`side_by_side`] with more files (path, text) beside the playbook.
 fn side_by_side_with(
     play: &str,
     files: &[(&str, &str)],
-    verbose: bool,
+    flags: &[&str],
 ) -> (Seen, Seen, std::time::Duration) {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
@@ -280,14 +300,14 @@ fn side_by_side_with(
     }
     std::fs::write(d.join("hosts"), HOSTS).expect("hosts");
     std::fs::write(d.join("p.yml"), play).expect("playbook");
-    let core = run_tool("/opt/flock-bench/bin/ansible-playbook", d, verbose);
+    let core = run_tool("/opt/flock-bench/bin/ansible-playbook", d, flags);
     let started = std::time::Instant::now();
-    let flock = run_tool(env!("CARGO_BIN_EXE_flock"), d, verbose);
+    let flock = run_tool(env!("CARGO_BIN_EXE_flock"), d, flags);
     (core, flock, started.elapsed())
 }
 
-fn compare(verbose: bool) {
-    let (core, flock, took) = side_by_side(RUN_ONCE, verbose);
+fn compare(flags: &[&str]) {
+    let (core, flock, took) = side_by_side(RUN_ONCE, flags);
     // The feature is visible in ansible-core's own output: one host ran the run_once task,
     // every host saw its result, one line per pause.
     assert_eq!(core.once, "h1\n", "{}", core.stdout);
@@ -320,7 +340,7 @@ fn compare(verbose: bool) {
     ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
 )]
 fn run_once_pause_and_debug_verbosity_match_ansible_core() {
-    compare(false);
+    compare(&[]);
 }
 
 #[test]
@@ -329,7 +349,7 @@ fn run_once_pause_and_debug_verbosity_match_ansible_core() {
     ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
 )]
 fn run_once_pause_and_debug_verbosity_match_ansible_core_at_v() {
-    compare(true);
+    compare(&["-v"]);
 }
 
 #[test]
@@ -338,7 +358,7 @@ fn run_once_pause_and_debug_verbosity_match_ansible_core_at_v() {
     ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
 )]
 fn loop_control_matches_ansible_core() {
-    let (core, flock, _) = side_by_side(LOOP_CONTROL, false);
+    let (core, flock, _) = side_by_side(LOOP_CONTROL, &[]);
     assert!(
         core.lines
             .iter()
@@ -361,7 +381,7 @@ fn loop_control_matches_ansible_core() {
     ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
 )]
 fn handler_listen_and_role_handlers_match_ansible_core() {
-    let (core, flock, _) = side_by_side_with(HANDLERS, WEB_ROLE, false);
+    let (core, flock, _) = side_by_side_with(HANDLERS, WEB_ROLE, &[]);
     assert!(
         core.lines
             .iter()
@@ -374,4 +394,30 @@ fn handler_listen_and_role_handlers_match_ansible_core() {
     assert_eq!(flock.code, core.code);
     assert_eq!(flock.once, core.once);
     assert_eq!(flock.every, core.every);
+}
+
+/// `ansible_failed_task` / `ansible_failed_result` in `rescue` and after, `ansible_check_mode`,
+/// the recap's `rescued` and `ignored`, with and without `--check`.
+fn compare_rescue(flags: &[&str]) {
+    let (core, flock, _) = side_by_side(RESCUE, flags);
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn failed_task_vars_and_check_mode_match_ansible_core() {
+    let (core, _, _) = side_by_side(RESCUE, &[]);
+    assert!(
+        core.lines
+            .iter()
+            .any(|l| l.contains("\"ansible_failed_task.name\": \"breaks\"")),
+        "{}",
+        core.stdout
+    );
+    compare_rescue(&[]);
+    compare_rescue(&["--check"]);
 }

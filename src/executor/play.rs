@@ -52,6 +52,9 @@ pub struct Runner {
     /// Per host, the variables last registered by a `no_log` task (a `debug` naming one is
     /// censored too).
     pub(crate) no_log_registered: std::collections::HashMap<String, HashSet<String>>,
+    /// Per host, its last failed task and that task's result (modern `ansible_failed_task` /
+    /// `ansible_failed_result` in `rescue`).
+    last_failure: std::collections::HashMap<String, (Value, Value)>,
 }
 
 /// How a play ended.
@@ -98,6 +101,7 @@ impl Runner {
             play_hosts: Vec::new(),
             playbook_dir: None,
             no_log_registered: std::collections::HashMap::new(),
+            last_failure: std::collections::HashMap::new(),
         }
     }
 
@@ -451,6 +455,7 @@ impl Runner {
         if !failed.is_empty() && !block.rescue.is_empty() {
             for h in &failed {
                 self.states.rescue(h);
+                self.expose_failure(h);
             }
             Box::pin(self.run_tasks(play, &block.rescue, &failed, reach, notified)).await?;
         }
@@ -704,6 +709,10 @@ impl Runner {
             return Ok(());
         }
         self.states.record(host, status);
+        if status == Status::Failed && self.dialect == Dialect::Modern {
+            let failed = (failed_task_value(task), register_value(&outcome.result));
+            self.last_failure.insert(host.to_string(), failed);
+        }
         if status == Status::Ignored && is_changed(&outcome.result) {
             self.states.add_changed(host);
         }
@@ -740,6 +749,16 @@ impl Runner {
             }
         }
         Ok(())
+    }
+
+    /// A host entering `rescue` sees what failed: `ansible_failed_task` and
+    /// `ansible_failed_result` (modern; they stay defined afterwards, as ansible-core's
+    /// non-persistent facts do).
+    fn expose_failure(&mut self, host: &str) {
+        if let Some((task, result)) = self.last_failure.remove(host) {
+            self.store.register(host, "ansible_failed_task", task);
+            self.store.register(host, "ansible_failed_result", result);
+        }
     }
 
     /// The handlers `outcome` notifies (when it changed something and notifications count).
@@ -879,6 +898,23 @@ fn serial_batches(hosts: &[String], serial: Option<&Value>) -> Vec<Vec<String>> 
         return vec![hosts.to_vec()];
     }
     hosts.chunks(size).map(<[String]>::to_vec).collect()
+}
+
+/// What `ansible_failed_task` holds: part of ansible-core's serialized task (`name`,
+/// `action`, `args`).
+fn failed_task_value(task: &Task) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "name".into(),
+        Value::String(task.name.clone().unwrap_or_default()),
+    );
+    m.insert("action".into(), Value::String(task.module.clone()));
+    let mut args = task.args.map.clone();
+    if !task.args.raw.is_empty() {
+        args.insert("_raw_params".into(), Value::String(task.args.raw.clone()));
+    }
+    m.insert("args".into(), Value::Object(args));
+    Value::Object(m)
 }
 
 /// The error for a notification no handler answers (ansible-core's with

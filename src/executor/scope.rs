@@ -2,7 +2,7 @@
 //! play's and task's layers (play vars, `vars_files`, role defaults/vars/params, task vars).
 
 use crate::playbook::{Play, Role, Task};
-use crate::value::Map;
+use crate::value::{Map, Value};
 use crate::vars::VarLayers;
 
 use super::play::Runner;
@@ -39,7 +39,12 @@ impl Runner {
         layers.role_vars = role.map(|r| &r.vars);
         layers.role_params = role.map(|r| &r.params);
         layers.task_vars = task_vars;
-        self.store.task_vars(host, &layers)
+        let mut vars = self.store.task_vars(host, &layers);
+        if self.dialect == crate::template::Dialect::Modern {
+            vars.insert("ansible_check_mode".into(), Value::Bool(self.opts.check));
+            vars.insert("ansible_diff_mode".into(), Value::Bool(self.opts.diff));
+        }
+        vars
     }
 
     /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
