@@ -7,7 +7,8 @@
 //! are compared too. `loop_control` (`loop_var`, `index_var`, `label`, `extended`,
 //! `extended_allitems`, `pause`) on `loop:` and `with_items`, one host. Handlers notified by
 //! name, by `listen` topic, from a role (`role : name`), a name defined twice, a missing one.
-//! `ansible_failed_task` / `ansible_failed_result` in `rescue`, `ansible_check_mode`.
+//! `ansible_failed_task` / `ansible_failed_result` in `rescue`, `ansible_check_mode`. `serial`
+//! lists and percentages, `order`, `ansible_play_batch` / `ansible_play_hosts(_all)`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -200,6 +201,33 @@ const RESCUE: &str = r#"
     - debug: var=ansible_failed_task.action
     - command: /bin/false
       ignore_errors: true
+"#;
+
+const SERIAL: &str = r#"
+- hosts: all
+  gather_facts: true
+  serial: [1, "50%", 2]
+  tasks:
+    - debug:
+        msg: "{{ ansible_play_batch }} {{ ansible_play_hosts }} {{ ansible_play_hosts_all }}"
+      run_once: true
+- hosts: all
+  gather_facts: false
+  order: reverse_sorted
+  tasks:
+    - debug:
+        msg: "{{ ansible_play_batch | length }} {{ play_hosts }}"
+    - command: "{{ '/bin/false' if inventory_hostname == 'h2' else '/bin/true' }}"
+    - debug:
+        msg: "{{ ansible_play_hosts }} {{ ansible_play_batch }} {{ ansible_play_hosts_all }}"
+      run_once: true
+- hosts: all
+  gather_facts: false
+  serial: "67%"
+  tasks:
+    - debug:
+        msg: "{{ ansible_play_batch }}"
+      run_once: true
 "#;
 
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
@@ -420,4 +448,30 @@ fn failed_task_vars_and_check_mode_match_ansible_core() {
     );
     compare_rescue(&[]);
     compare_rescue(&["--check"]);
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn serial_order_and_play_host_vars_match_ansible_core() {
+    let (core, flock, _) = side_by_side(SERIAL, &[]);
+    // ansible-core: a PLAY banner per batch; the 67% batches are made over all three hosts,
+    // so the failed h2 leaves the first batch with h1 alone.
+    assert_eq!(
+        core.lines
+            .iter()
+            .filter(|l| l.starts_with("PLAY ["))
+            .count(),
+        6
+    );
+    assert!(
+        core.stdout
+            .contains("ok: [h1] => {\n    \"msg\": [\n        \"h1\"\n    ]\n}"),
+        "{}",
+        core.stdout
+    );
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
 }

@@ -1,6 +1,7 @@
 //! The executor: runs plays on many hosts at once (linear strategy), loops, handlers, results.
 
 mod adhoc;
+mod batches;
 mod connect;
 pub mod connections;
 mod failures;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 
+use super::batches::{ordered_hosts, serial_batches};
 use super::connect::{become_for, connect_spec, Passwords, Reach};
 use super::connections::ConnectionPool;
 use super::handlers::{matching_handlers, HandlerKeys, Notified};
@@ -55,6 +56,10 @@ pub struct Runner {
     /// Per host, its last failed task and that task's result (modern `ansible_failed_task` /
     /// `ansible_failed_result` in `rescue`).
     last_failure: std::collections::HashMap<String, (Value, Value)>,
+    /// Every host of the play being run, failed ones too (`ansible_play_hosts_all`, modern).
+    pub(crate) play_hosts_all: Vec<String>,
+    /// The hosts of the current `serial` batch (`ansible_play_batch`, modern).
+    pub(crate) play_batch: Vec<String>,
 }
 
 /// How a play ended.
@@ -102,6 +107,8 @@ impl Runner {
             playbook_dir: None,
             no_log_registered: std::collections::HashMap::new(),
             last_failure: std::collections::HashMap::new(),
+            play_hosts_all: Vec::new(),
+            play_batch: Vec::new(),
         }
     }
 
@@ -243,6 +250,9 @@ impl Runner {
             self.store.enter_host(h);
         }
         let reach = play_reach(play);
+        if self.dialect == Dialect::Modern {
+            return self.run_play_batches(play, &pattern, &reach).await;
+        }
         if play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc {
             self.gather_facts(play, &hosts, &reach).await?;
         }
@@ -252,20 +262,74 @@ impl Runner {
             .cloned()
             .collect();
         varsfiles::host_pass(self, play, &alive)?;
-        let batches = serial_batches(&alive, play.serial.as_ref());
-        for batch in batches {
-            let mut notified = Notified::new();
-            let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
-            for tasks in sections {
-                if let PlayEnd::Abort = self
-                    .run_tasks(play, tasks, &batch, &reach, &mut notified)
-                    .await?
-                {
-                    return Ok(PlayEnd::Abort);
-                }
-                self.flush_handlers(play, &batch, &reach, &mut notified)
-                    .await?;
+        for batch in serial_batches(&alive, play.serial.as_ref()) {
+            if let PlayEnd::Abort = self.run_batch(play, &batch, &reach).await? {
+                return Ok(PlayEnd::Abort);
             }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    /// A modern play, as ansible-core runs it: hosts in the play's `order`, `serial` batches
+    /// made over every host of the play (failed ones drop out of their batch), and for each
+    /// batch its `PLAY [...]` banner (after the first), facts, `vars_files`, tasks, handlers.
+    async fn run_play_batches(
+        &mut self,
+        play: &Play,
+        pattern: &str,
+        reach: &Reach,
+    ) -> Result<PlayEnd, RunError> {
+        let all = self
+            .inventory
+            .select(pattern, self.opts.limit.as_deref(), self.dialect)
+            .map_err(|e| RunError::Msg(e.to_string()))?;
+        self.play_hosts_all = all.clone();
+        let ordered = ordered_hosts(&all, play.order.as_deref());
+        let gather = play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc;
+        for (i, batch) in serial_batches(&ordered, play.serial.as_ref())
+            .into_iter()
+            .enumerate()
+        {
+            let batch: Vec<String> = batch.into_iter().filter(|h| self.states.alive(h)).collect();
+            if batch.is_empty() {
+                continue;
+            }
+            if i > 0 && !self.adhoc {
+                self.output.emit(&Event::PlayStart {
+                    name: play.display_name().to_string(),
+                });
+            }
+            self.play_batch = batch.clone();
+            if gather {
+                self.gather_facts(play, &batch, reach).await?;
+            }
+            let batch: Vec<String> = batch.into_iter().filter(|h| self.states.alive(h)).collect();
+            varsfiles::host_pass(self, play, &batch)?;
+            if let PlayEnd::Abort = self.run_batch(play, &batch, reach).await? {
+                return Ok(PlayEnd::Abort);
+            }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    /// Runs one batch: `pre_tasks`, `tasks`, `post_tasks`, each followed by its handlers.
+    async fn run_batch(
+        &mut self,
+        play: &Play,
+        batch: &[String],
+        reach: &Reach,
+    ) -> Result<PlayEnd, RunError> {
+        let mut notified = Notified::new();
+        let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
+        for tasks in sections {
+            if let PlayEnd::Abort = self
+                .run_tasks(play, tasks, batch, reach, &mut notified)
+                .await?
+            {
+                return Ok(PlayEnd::Abort);
+            }
+            self.flush_handlers(play, batch, reach, &mut notified)
+                .await?;
         }
         Ok(PlayEnd::Done)
     }
@@ -883,23 +947,6 @@ fn play_reach(play: &Play) -> Reach {
     )
 }
 
-/// Splits hosts into `serial:` batches (a number or a percentage; absent = one batch).
-fn serial_batches(hosts: &[String], serial: Option<&Value>) -> Vec<Vec<String>> {
-    let size = match serial {
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
-        Some(Value::String(s)) if s.ends_with('%') => {
-            let pct: f64 = s.trim_end_matches('%').parse().unwrap_or(100.0);
-            ((hosts.len() as f64) * pct / 100.0).floor().max(1.0) as usize
-        }
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        _ => 0,
-    };
-    if size == 0 || size >= hosts.len() {
-        return vec![hosts.to_vec()];
-    }
-    hosts.chunks(size).map(<[String]>::to_vec).collect()
-}
-
 /// What `ansible_failed_task` holds: part of ansible-core's serialized task (`name`,
 /// `action`, `args`).
 fn failed_task_value(task: &Task) -> Value {
@@ -937,20 +984,4 @@ fn confirm_step(name: &str) -> bool {
         return false;
     }
     !answer.trim().eq_ignore_ascii_case("n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serial_splits_hosts() {
-        let hosts: Vec<String> = (1..=5).map(|i| format!("h{i}")).collect();
-        assert_eq!(serial_batches(&hosts, Some(&Value::from(2))).len(), 3);
-        assert_eq!(serial_batches(&hosts, None).len(), 1);
-        assert_eq!(
-            serial_batches(&hosts, Some(&Value::String("40%".into()))).len(),
-            3
-        );
-    }
 }

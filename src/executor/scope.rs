@@ -43,6 +43,7 @@ impl Runner {
         if self.dialect == crate::template::Dialect::Modern {
             vars.insert("ansible_check_mode".into(), Value::Bool(self.opts.check));
             vars.insert("ansible_diff_mode".into(), Value::Bool(self.opts.diff));
+            self.insert_play_hosts(&mut vars);
         }
         vars
     }
@@ -57,5 +58,35 @@ impl Runner {
         let role = task.role.and_then(|i| play.roles.get(i));
         let task_vars = (!task.vars.is_empty()).then_some(&task.vars);
         self.host_vars_with(play, host, role, task_vars)
+    }
+
+    /// ansible-core's play host variables: `ansible_play_hosts_all` (every host of the play),
+    /// `ansible_play_hosts` (those not failed), `ansible_play_batch` and `play_hosts` (the
+    /// current batch's not failed).
+    fn insert_play_hosts(&self, vars: &mut Map) {
+        let list = |hosts: &[String], alive_only: bool| {
+            Value::Array(
+                hosts
+                    .iter()
+                    .filter(|h| !alive_only || self.states.alive(h))
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            )
+        };
+        if self.play_hosts_all.is_empty() {
+            return;
+        }
+        vars.insert(
+            "ansible_play_hosts_all".into(),
+            list(&self.play_hosts_all, false),
+        );
+        vars.insert(
+            "ansible_play_hosts".into(),
+            list(&self.play_hosts_all, true),
+        );
+        let batch = list(&self.play_batch, true);
+        vars.insert("ansible_play_batch".into(), batch.clone());
+        vars.insert("play_hosts".into(), batch);
     }
 }

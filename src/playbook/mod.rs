@@ -182,6 +182,9 @@ pub struct Play {
     pub tags: Vec<String>,
     /// `any_errors_fatal:`.
     pub any_errors_fatal: Option<Value>,
+    /// `order:` (modern): `inventory`, `reverse_inventory`, `sorted`, `reverse_sorted`,
+    /// `shuffle`.
+    pub order: Option<String>,
     /// `max_fail_percentage:`.
     pub max_fail_percentage: Option<Value>,
     /// `strategy:`.
