@@ -9,6 +9,7 @@
 //! name, by `listen` topic, from a role (`role : name`), a name defined twice, a missing one.
 //! `ansible_failed_task` / `ansible_failed_result` in `rescue`, `ansible_check_mode`. `serial`
 //! lists and percentages, `order`, `ansible_play_batch` / `ansible_play_hosts(_all)`.
+//! `command`/`shell` stopped by `creates`/`removes` (ok, ansible-core's result), `h1 -> h2`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -228,6 +229,31 @@ const SERIAL: &str = r#"
     - debug:
         msg: "{{ ansible_play_batch }}"
       run_once: true
+"#;
+
+const RESULTS: &str = r#"
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: touch {{ dir }}/once
+      args:
+        creates: /etc/hostname
+    - shell: echo ran >> {{ dir }}/once
+      args:
+        removes: /nonexistent/x
+    - command: echo hi creates=/etc/hostname
+      register: r
+    - debug: var=r
+    - shell: echo ran removes=/nonexistent/x
+      register: r2
+    - debug: var=r2.msg
+    - command: echo hi
+      delegate_to: h2
+    - command: /bin/false
+      delegate_to: "{{ 'h3' }}"
+      ignore_errors: true
+    - command: echo self
+      delegate_to: h1
 "#;
 
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
@@ -474,4 +500,22 @@ fn serial_order_and_play_host_vars_match_ansible_core() {
     );
     assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
     assert_eq!(flock.code, core.code);
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn creates_removes_and_delegate_suffix_match_ansible_core() {
+    let (core, flock, _) = side_by_side(RESULTS, &[]);
+    assert!(
+        core.lines.iter().any(|l| l == "changed: [h1 -> h2]"),
+        "{}",
+        core.stdout
+    );
+    assert_eq!(core.once, "", "creates/removes ran the command");
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
+    assert_eq!(flock.once, core.once);
 }

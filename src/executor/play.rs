@@ -749,7 +749,7 @@ impl Runner {
                 self.print_adhoc(host, &task.module, *status, &shown);
             } else {
                 self.output.emit(&Event::HostResult {
-                    host: host.to_string(),
+                    host: outcome.host_label.as_deref().unwrap_or(host).to_string(),
                     status: *status,
                     item: item.clone(),
                     result: shown,

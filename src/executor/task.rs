@@ -51,6 +51,8 @@ pub struct HostOutcome {
     pub no_log: bool,
     /// Lines an action displays before its result (`pause`'s `Pausing for 1 seconds`).
     pub displays: Vec<String>,
+    /// How the host shows in result lines when the task is delegated (modern `h1 -> h2`).
+    pub host_label: Option<String>,
 }
 
 struct ItemResult {
@@ -192,7 +194,31 @@ impl<'r> TaskRunner<'r> {
         let vars = self.r.task_host_vars(self.play, task, host);
         let mut out = self.run_with_vars(task, host, &vars).await;
         out.no_log = self.no_log(task, host, &vars);
+        out.host_label = self.delegated_label(task, host, &vars);
         out
+    }
+
+    /// ansible-core's `host_label` for a delegated task: `h1 -> h2`, and `(address)` after it
+    /// when the delegated host's `ansible_host` differs from its name (modern only).
+    fn delegated_label(&self, task: &Task, host: &str, vars: &Map) -> Option<String> {
+        if self.dialect() != Dialect::Modern {
+            return None;
+        }
+        let raw = task.delegate_to.as_ref()?;
+        let to = self.template_plain(&crate::executor::results::text(raw), vars, &task.basedir);
+        if to == host {
+            return None;
+        }
+        let address = self
+            .r
+            .play_host_vars(self.play, &to)
+            .get("ansible_host")
+            .map(crate::template::python_str)
+            .filter(|a| *a != to);
+        Some(match address {
+            Some(a) => format!("{host} -> {to}({a})"),
+            None => format!("{host} -> {to}"),
+        })
     }
 
     /// Whether the task's output must be hidden on `host`: its `no_log` (templated; a template
@@ -330,6 +356,7 @@ impl<'r> TaskRunner<'r> {
                 retries,
                 no_log: false,
                 displays,
+                host_label: None,
             };
         }
         let mut result = aggregate_items(results);
@@ -350,6 +377,7 @@ impl<'r> TaskRunner<'r> {
             retries,
             no_log: false,
             displays,
+            host_label: None,
         }
     }
 
@@ -1168,6 +1196,7 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
         retries: std::mem::take(&mut r.retries),
         no_log: false,
         displays: std::mem::take(&mut r.displays),
+        host_label: None,
     }
 }
 
