@@ -519,3 +519,38 @@ fn creates_removes_and_delegate_suffix_match_ansible_core() {
     assert_eq!(flock.code, core.code);
     assert_eq!(flock.once, core.once);
 }
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn invalid_register_names_are_refused_at_load_as_ansible_core_does() {
+    for name in ["200", "\"a-b\"", "[x]"] {
+        let play = format!(
+            "- hosts: h1\n  gather_facts: false\n  tasks:\n    - shell: echo ran >> {{{{ dir }}}}/once\n      register: {name}\n"
+        );
+        let (core, flock, _) = side_by_side(&play, &[]);
+        assert_ne!(core.code, Some(0), "{}", core.stdout);
+        assert_eq!(core.once, "");
+        assert_ne!(flock.code, Some(0), "{name}: {}", flock.stdout);
+        assert_eq!(flock.once, "", "{name}: nothing runs");
+    }
+    // flock names the file, line and column.
+    let dir = tempfile::tempdir().expect("dir");
+    let play = "- hosts: h1\n  gather_facts: false\n  tasks:\n    - command: echo hi\n      register: 200\n";
+    std::fs::write(dir.path().join("p.yml"), play).expect("playbook");
+    std::fs::write(dir.path().join("hosts"), HOSTS).expect("hosts");
+    let out = Command::new(env!("CARGO_BIN_EXE_flock"))
+        .args(["playbook", "-i", "hosts", "p.yml"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "p.yml:5:17: Invalid 'register' specified: Invalid variable name '200' of type 'int'."
+        ),
+        "{err}"
+    );
+}
