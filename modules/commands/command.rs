@@ -167,6 +167,9 @@ async fn run_command(
         // The wrapper stopped before running the command.
         let first = stdout.lines().next().unwrap_or_default();
         if let Some(msg) = first.strip_prefix("S:") {
+            if ctx.dialect == crate::template::Dialect::Modern {
+                return Ok(short_circuited(args, cmd_value, msg));
+            }
             let mut r = ModuleResult::ok()
                 .with("cmd", cmd_value)
                 .with("stdout", msg.to_string())
@@ -223,6 +226,33 @@ async fn run_command(
         .with("start", start)
         .with("end", end)
         .with("delta", delta))
+}
+
+/// ansible-core's result when `creates`/`removes` stopped the command: `ok`, not skipped,
+/// with `msg` saying why, the 1.2-style text as `stdout`, and no timings.
+fn short_circuited(args: &ModuleArgs, cmd_value: Value, stdout: &str) -> ModuleResult {
+    let msg = match args.str("creates") {
+        Some(c) if stdout == format!("skipped, since {c} exists") => {
+            format!("Did not run command since '{c}' exists")
+        }
+        _ => format!(
+            "Did not run command since '{}' does not exist",
+            args.str("removes").unwrap_or_default()
+        ),
+    };
+    let mut r = ModuleResult::ok()
+        .with("cmd", cmd_value)
+        .with("stdout", stdout.to_string())
+        .with("stdout_lines", vec![Value::String(stdout.to_string())])
+        .with("stderr", "")
+        .with("stderr_lines", Vec::<Value>::new())
+        .with("rc", 0)
+        .with("start", Value::Null)
+        .with("end", Value::Null)
+        .with("delta", Value::Null)
+        .with("failed", false);
+    r.msg = Some(msg);
+    r
 }
 
 fn command_line(args: &ModuleArgs) -> Option<String> {

@@ -54,6 +54,11 @@ impl HostStates {
         }
     }
 
+    /// Fails a host without counting a failure (the other hosts of a failed `run_once` task).
+    pub fn mark_failed(&mut self, host: &str) {
+        self.failed.insert(host.to_string());
+    }
+
     /// Counts a changed result that was ignored-failed (1.2 counts it as changed too).
     pub fn add_changed(&mut self, host: &str) {
         self.stats.entry(host.to_string()).or_default().changed += 1;

@@ -1,6 +1,7 @@
 //! The executor: runs plays on many hosts at once (linear strategy), loops, handlers, results.
 
 mod adhoc;
+mod batches;
 mod connect;
 pub mod connections;
 mod failures;
@@ -8,10 +9,13 @@ mod freeform;
 mod handlers;
 mod hoststate;
 mod list;
+mod loopctl;
 mod nohosts;
+mod pause;
 mod play;
 pub mod results;
 mod run;
+mod runonce;
 mod scope;
 mod task;
 mod varsfiles;

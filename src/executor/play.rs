@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
 
+use super::batches::{ordered_hosts, serial_batches};
 use super::connect::{become_for, connect_spec, Passwords, Reach};
 use super::connections::ConnectionPool;
-use super::handlers::{matching_handlers, Notified};
+use super::handlers::{matching_handlers, HandlerKeys, Notified};
 use super::hoststate::HostStates;
 use super::results::{is_changed, register_value, truthy};
+use super::runonce::{RunOnce, SharedResult};
 use super::task::{HostOutcome, ItemLine, TaskRunner};
 use super::varsfiles;
 use super::RunError;
@@ -51,6 +53,13 @@ pub struct Runner {
     /// Per host, the variables last registered by a `no_log` task (a `debug` naming one is
     /// censored too).
     pub(crate) no_log_registered: std::collections::HashMap<String, HashSet<String>>,
+    /// Per host, its last failed task and that task's result (modern `ansible_failed_task` /
+    /// `ansible_failed_result` in `rescue`).
+    last_failure: std::collections::HashMap<String, (Value, Value)>,
+    /// Every host of the play being run, failed ones too (`ansible_play_hosts_all`, modern).
+    pub(crate) play_hosts_all: Vec<String>,
+    /// The hosts of the current `serial` batch (`ansible_play_batch`, modern).
+    pub(crate) play_batch: Vec<String>,
 }
 
 /// How a play ended.
@@ -97,6 +106,9 @@ impl Runner {
             play_hosts: Vec::new(),
             playbook_dir: None,
             no_log_registered: std::collections::HashMap::new(),
+            last_failure: std::collections::HashMap::new(),
+            play_hosts_all: Vec::new(),
+            play_batch: Vec::new(),
         }
     }
 
@@ -238,6 +250,9 @@ impl Runner {
             self.store.enter_host(h);
         }
         let reach = play_reach(play);
+        if self.dialect == Dialect::Modern {
+            return self.run_play_batches(play, &pattern, &reach).await;
+        }
         if play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc {
             self.gather_facts(play, &hosts, &reach).await?;
         }
@@ -247,20 +262,74 @@ impl Runner {
             .cloned()
             .collect();
         varsfiles::host_pass(self, play, &alive)?;
-        let batches = serial_batches(&alive, play.serial.as_ref());
-        for batch in batches {
-            let mut notified = Notified::new();
-            let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
-            for tasks in sections {
-                if let PlayEnd::Abort = self
-                    .run_tasks(play, tasks, &batch, &reach, &mut notified)
-                    .await?
-                {
-                    return Ok(PlayEnd::Abort);
-                }
-                self.flush_handlers(play, &batch, &reach, &mut notified)
-                    .await?;
+        for batch in serial_batches(&alive, play.serial.as_ref()) {
+            if let PlayEnd::Abort = self.run_batch(play, &batch, &reach).await? {
+                return Ok(PlayEnd::Abort);
             }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    /// A modern play, as ansible-core runs it: hosts in the play's `order`, `serial` batches
+    /// made over every host of the play (failed ones drop out of their batch), and for each
+    /// batch its `PLAY [...]` banner (after the first), facts, `vars_files`, tasks, handlers.
+    async fn run_play_batches(
+        &mut self,
+        play: &Play,
+        pattern: &str,
+        reach: &Reach,
+    ) -> Result<PlayEnd, RunError> {
+        let all = self
+            .inventory
+            .select(pattern, self.opts.limit.as_deref(), self.dialect)
+            .map_err(|e| RunError::Msg(e.to_string()))?;
+        self.play_hosts_all = all.clone();
+        let ordered = ordered_hosts(&all, play.order.as_deref());
+        let gather = play.gather_facts.as_ref().map(truthy).unwrap_or(true) && !self.adhoc;
+        for (i, batch) in serial_batches(&ordered, play.serial.as_ref())
+            .into_iter()
+            .enumerate()
+        {
+            let batch: Vec<String> = batch.into_iter().filter(|h| self.states.alive(h)).collect();
+            if batch.is_empty() {
+                continue;
+            }
+            if i > 0 && !self.adhoc {
+                self.output.emit(&Event::PlayStart {
+                    name: play.display_name().to_string(),
+                });
+            }
+            self.play_batch = batch.clone();
+            if gather {
+                self.gather_facts(play, &batch, reach).await?;
+            }
+            let batch: Vec<String> = batch.into_iter().filter(|h| self.states.alive(h)).collect();
+            varsfiles::host_pass(self, play, &batch)?;
+            if let PlayEnd::Abort = self.run_batch(play, &batch, reach).await? {
+                return Ok(PlayEnd::Abort);
+            }
+        }
+        Ok(PlayEnd::Done)
+    }
+
+    /// Runs one batch: `pre_tasks`, `tasks`, `post_tasks`, each followed by its handlers.
+    async fn run_batch(
+        &mut self,
+        play: &Play,
+        batch: &[String],
+        reach: &Reach,
+    ) -> Result<PlayEnd, RunError> {
+        let mut notified = Notified::new();
+        let sections: [&[Task]; 3] = [&play.pre_tasks, &play.tasks, &play.post_tasks];
+        for tasks in sections {
+            if let PlayEnd::Abort = self
+                .run_tasks(play, tasks, batch, reach, &mut notified)
+                .await?
+            {
+                return Ok(PlayEnd::Abort);
+            }
+            self.flush_handlers(play, batch, reach, &mut notified)
+                .await?;
         }
         Ok(PlayEnd::Done)
     }
@@ -450,6 +519,7 @@ impl Runner {
         if !failed.is_empty() && !block.rescue.is_empty() {
             for h in &failed {
                 self.states.rescue(h);
+                self.expose_failure(h);
             }
             Box::pin(self.run_tasks(play, &block.rescue, &failed, reach, notified)).await?;
         }
@@ -508,6 +578,15 @@ impl Runner {
         if !self.adhoc {
             self.output.emit(&Event::TaskStart { name, handler });
         }
+        let mode = match hosts.first() {
+            Some(first) => self.run_once_mode(play, task, first),
+            None => RunOnce::EveryHost,
+        };
+        let (hosts, others) = match mode {
+            RunOnce::EveryHost => (hosts, &[][..]),
+            RunOnce::Shared => hosts.split_at(1),
+            RunOnce::FirstHostOnly => (&hosts[..1], &[][..]),
+        };
         let outcomes: Vec<(String, HostOutcome)> = {
             let runner = TaskRunner::new(self, play, reach);
             let forks = self.opts.forks.max(1);
@@ -532,6 +611,10 @@ impl Runner {
             Vec::new()
         };
         let mut notified = notified;
+        let shared = match outcomes.first() {
+            Some((_, first)) if !others.is_empty() => Some(SharedResult::of(task, first)),
+            _ => None,
+        };
         for (host, outcome) in outcomes {
             self.apply_outcome(
                 task,
@@ -541,6 +624,9 @@ impl Runner {
                 notified.as_deref_mut(),
             )?;
         }
+        if let Some(shared) = shared {
+            self.share_run_once(task, shared, others);
+        }
         Ok(())
     }
 
@@ -548,6 +634,16 @@ impl Runner {
     /// Ansible shows the module as written; 1.2 showed the action line, printed here with the
     /// values of secret (`no_log`) options masked.
     fn display_name(&self, play: &Play, task: &Task) -> String {
+        let shown = self.unprefixed_name(play, task);
+        // ansible-core prefixes a role's tasks and handlers with the role's name.
+        match task.role.and_then(|i| play.roles.get(i)) {
+            Some(role) if self.dialect == Dialect::Modern => format!("{} : {shown}", role.name),
+            _ => shown,
+        }
+    }
+
+    /// The banner name without the role prefix.
+    fn unprefixed_name(&self, play: &Play, task: &Task) -> String {
         if task.name.is_none() && self.dialect == Dialect::Modern {
             return task.module_as_written.clone();
         }
@@ -571,11 +667,21 @@ impl Runner {
         }
     }
 
-    fn handler_names(&self, play: &Play) -> Vec<(String, Vec<String>)> {
+    /// What each of the play's handlers can be notified by (names templated with the play's
+    /// variables; `listen` topics and role prefixes in modern playbooks).
+    fn handler_names(&self, play: &Play) -> Vec<HandlerKeys> {
         let vars = self.play_vars_only(play);
+        let modern = self.dialect == Dialect::Modern;
+        let mut block = 0;
+        let mut prev_role = play.handlers.first().and_then(|h| h.role);
         play.handlers
             .iter()
             .map(|h| {
+                // Each role's handlers and the play's own are separate blocks in ansible-core.
+                if h.role != prev_role {
+                    block += 1;
+                    prev_role = h.role;
+                }
                 let ctx = self.templar_ctx(&vars, &h.basedir, None);
                 let raw = h.display_name();
                 let name = match self
@@ -585,7 +691,14 @@ impl Runner {
                     Ok(Value::String(s)) => s,
                     _ => raw,
                 };
-                (name, Vec::new())
+                if !modern {
+                    return HandlerKeys::new(name, None, &[], block);
+                }
+                let role = h
+                    .role
+                    .and_then(|i| play.roles.get(i))
+                    .map(|r| r.name.as_str());
+                HandlerKeys::new(name, role, &h.listen, block)
             })
             .collect()
     }
@@ -595,9 +708,15 @@ impl Runner {
         task: &Task,
         host: &str,
         outcome: HostOutcome,
-        handler_names: &[(String, Vec<String>)],
+        handler_names: &[HandlerKeys],
         notified: Option<&mut Notified>,
     ) -> Result<(), RunError> {
+        // A notification no handler answers stops the run before the result is shown.
+        let counted = notified.is_some();
+        let early = match self.dialect {
+            Dialect::Modern => Some(self.notified_handlers(&outcome, handler_names, counted)?),
+            Dialect::Legacy12 => None,
+        };
         for (left, result) in &outcome.retries {
             let mut result = result.clone();
             if outcome.no_log {
@@ -609,6 +728,9 @@ impl Runner {
                 left: *left,
                 result,
             });
+        }
+        for line in &outcome.displays {
+            self.output.emit(&Event::Display(line.clone()));
         }
         for ItemLine {
             status,
@@ -627,7 +749,7 @@ impl Runner {
                 self.print_adhoc(host, &task.module, *status, &shown);
             } else {
                 self.output.emit(&Event::HostResult {
-                    host: host.to_string(),
+                    host: outcome.host_label.as_deref().unwrap_or(host).to_string(),
                     status: *status,
                     item: item.clone(),
                     result: shown,
@@ -651,6 +773,10 @@ impl Runner {
             return Ok(());
         }
         self.states.record(host, status);
+        if status == Status::Failed && self.dialect == Dialect::Modern {
+            let failed = (failed_task_value(task), register_value(&outcome.result));
+            self.last_failure.insert(host.to_string(), failed);
+        }
         if status == Status::Ignored && is_changed(&outcome.result) {
             self.states.add_changed(host);
         }
@@ -676,24 +802,51 @@ impl Runner {
             self.inventory.add_group_member(group, host);
             self.store.add_group_member(group, host);
         }
-        if matches!(status, Status::Changed)
-            || (status == Status::Ignored && is_changed(&outcome.result))
-        {
-            if let Some(n) = notified {
-                for name in &outcome.notify {
-                    let idx = matching_handlers(name, handler_names);
-                    if idx.is_empty() {
-                        return Err(RunError::Msg(format!(
-                            "change handler ({name}) is not defined"
-                        )));
-                    }
-                    for i in idx {
-                        n.notify(i, host);
-                    }
-                }
+        let notify = match early {
+            Some(notify) => notify,
+            // 1.2 showed the result before stopping on a missing handler.
+            None => self.notified_handlers(&outcome, handler_names, counted)?,
+        };
+        if let Some(n) = notified {
+            for i in notify {
+                n.notify(i, host);
             }
         }
         Ok(())
+    }
+
+    /// A host entering `rescue` sees what failed: `ansible_failed_task` and
+    /// `ansible_failed_result` (modern; they stay defined afterwards, as ansible-core's
+    /// non-persistent facts do).
+    fn expose_failure(&mut self, host: &str) {
+        if let Some((task, result)) = self.last_failure.remove(host) {
+            self.store.register(host, "ansible_failed_task", task);
+            self.store.register(host, "ansible_failed_result", result);
+        }
+    }
+
+    /// The handlers `outcome` notifies (when it changed something and notifications count).
+    fn notified_handlers(
+        &self,
+        outcome: &HostOutcome,
+        handler_names: &[HandlerKeys],
+        counted: bool,
+    ) -> Result<Vec<usize>, RunError> {
+        let changed = outcome.status == Status::Changed
+            || (outcome.status == Status::Ignored && is_changed(&outcome.result));
+        if !changed || !counted {
+            return Ok(Vec::new());
+        }
+        let modern = self.dialect == Dialect::Modern;
+        let mut all = Vec::new();
+        for name in &outcome.notify {
+            let idx = matching_handlers(name, handler_names, modern);
+            if idx.is_empty() {
+                return Err(RunError::Msg(missing_handler(name, modern)));
+            }
+            all.extend(idx);
+        }
+        Ok(all)
     }
 
     fn print_adhoc(&self, host: &str, module: &str, status: Status, result: &Map) {
@@ -794,21 +947,32 @@ fn play_reach(play: &Play) -> Reach {
     )
 }
 
-/// Splits hosts into `serial:` batches (a number or a percentage; absent = one batch).
-fn serial_batches(hosts: &[String], serial: Option<&Value>) -> Vec<Vec<String>> {
-    let size = match serial {
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0) as usize,
-        Some(Value::String(s)) if s.ends_with('%') => {
-            let pct: f64 = s.trim_end_matches('%').parse().unwrap_or(100.0);
-            ((hosts.len() as f64) * pct / 100.0).floor().max(1.0) as usize
-        }
-        Some(Value::String(s)) => s.parse().unwrap_or(0),
-        _ => 0,
-    };
-    if size == 0 || size >= hosts.len() {
-        return vec![hosts.to_vec()];
+/// What `ansible_failed_task` holds: part of ansible-core's serialized task (`name`,
+/// `action`, `args`).
+fn failed_task_value(task: &Task) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "name".into(),
+        Value::String(task.name.clone().unwrap_or_default()),
+    );
+    m.insert("action".into(), Value::String(task.module.clone()));
+    let mut args = task.args.map.clone();
+    if !task.args.raw.is_empty() {
+        args.insert("_raw_params".into(), Value::String(task.args.raw.clone()));
     }
-    hosts.chunks(size).map(<[String]>::to_vec).collect()
+    m.insert("args".into(), Value::Object(args));
+    Value::Object(m)
+}
+
+/// The error for a notification no handler answers (ansible-core's with
+/// `ERROR_ON_MISSING_HANDLER`, 1.2's).
+fn missing_handler(name: &str, modern: bool) -> String {
+    match modern {
+        true => format!(
+            "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+        ),
+        false => format!("change handler ({name}) is not defined"),
+    }
 }
 
 fn confirm_step(name: &str) -> bool {
@@ -820,20 +984,4 @@ fn confirm_step(name: &str) -> bool {
         return false;
     }
     !answer.trim().eq_ignore_ascii_case("n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serial_splits_hosts() {
-        let hosts: Vec<String> = (1..=5).map(|i| format!("h{i}")).collect();
-        assert_eq!(serial_batches(&hosts, Some(&Value::from(2))).len(), 3);
-        assert_eq!(serial_batches(&hosts, None).len(), 1);
-        assert_eq!(
-            serial_batches(&hosts, Some(&Value::String("40%".into()))).len(),
-            3
-        );
-    }
 }

@@ -2,7 +2,7 @@
 //! play's and task's layers (play vars, `vars_files`, role defaults/vars/params, task vars).
 
 use crate::playbook::{Play, Role, Task};
-use crate::value::Map;
+use crate::value::{Map, Value};
 use crate::vars::VarLayers;
 
 use super::play::Runner;
@@ -39,7 +39,13 @@ impl Runner {
         layers.role_vars = role.map(|r| &r.vars);
         layers.role_params = role.map(|r| &r.params);
         layers.task_vars = task_vars;
-        self.store.task_vars(host, &layers)
+        let mut vars = self.store.task_vars(host, &layers);
+        if self.dialect == crate::template::Dialect::Modern {
+            vars.insert("ansible_check_mode".into(), Value::Bool(self.opts.check));
+            vars.insert("ansible_diff_mode".into(), Value::Bool(self.opts.diff));
+            self.insert_play_hosts(&mut vars);
+        }
+        vars
     }
 
     /// Everything `host` sees in `play` outside any task (facts gathering, `vars_files` pass 2).
@@ -52,5 +58,35 @@ impl Runner {
         let role = task.role.and_then(|i| play.roles.get(i));
         let task_vars = (!task.vars.is_empty()).then_some(&task.vars);
         self.host_vars_with(play, host, role, task_vars)
+    }
+
+    /// ansible-core's play host variables: `ansible_play_hosts_all` (every host of the play),
+    /// `ansible_play_hosts` (those not failed), `ansible_play_batch` and `play_hosts` (the
+    /// current batch's not failed).
+    fn insert_play_hosts(&self, vars: &mut Map) {
+        let list = |hosts: &[String], alive_only: bool| {
+            Value::Array(
+                hosts
+                    .iter()
+                    .filter(|h| !alive_only || self.states.alive(h))
+                    .cloned()
+                    .map(Value::String)
+                    .collect(),
+            )
+        };
+        if self.play_hosts_all.is_empty() {
+            return;
+        }
+        vars.insert(
+            "ansible_play_hosts_all".into(),
+            list(&self.play_hosts_all, false),
+        );
+        vars.insert(
+            "ansible_play_hosts".into(),
+            list(&self.play_hosts_all, true),
+        );
+        let batch = list(&self.play_batch, true);
+        vars.insert("ansible_play_batch".into(), batch.clone());
+        vars.insert("play_hosts".into(), batch);
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::connect::Reach;
 use super::failures::{legacy_message, modern_message, template_file_message, Stage, TaskRef};
 use super::freeform::split_free_form;
+use super::loopctl::LoopControl;
 use super::play::Runner;
 use super::results::{aggregate_items, is_changed, is_failed, is_skipped, truthy};
 use crate::modules::{
@@ -48,6 +49,10 @@ pub struct HostOutcome {
     /// The task had `no_log` for this host (or prints a `no_log` task's registered result):
     /// its lines and diffs are censored before output.
     pub no_log: bool,
+    /// Lines an action displays before its result (`pause`'s `Pausing for 1 seconds`).
+    pub displays: Vec<String>,
+    /// How the host shows in result lines when the task is delegated (modern `h1 -> h2`).
+    pub host_label: Option<String>,
 }
 
 struct ItemResult {
@@ -58,6 +63,8 @@ struct ItemResult {
     add_groups: Vec<String>,
     /// `until` attempts that failed before this result: (retries left, that attempt's result).
     retries: Vec<(usize, Map)>,
+    /// Lines displayed before the result (`pause`).
+    displays: Vec<String>,
 }
 
 impl ItemResult {
@@ -69,6 +76,7 @@ impl ItemResult {
             warnings: Vec::new(),
             add_groups: Vec::new(),
             retries: Vec::new(),
+            displays: Vec::new(),
         }
     }
     fn msg(status: Status, msg: impl Into<String>) -> Self {
@@ -186,7 +194,31 @@ impl<'r> TaskRunner<'r> {
         let vars = self.r.task_host_vars(self.play, task, host);
         let mut out = self.run_with_vars(task, host, &vars).await;
         out.no_log = self.no_log(task, host, &vars);
+        out.host_label = self.delegated_label(task, host, &vars);
         out
+    }
+
+    /// ansible-core's `host_label` for a delegated task: `h1 -> h2`, and `(address)` after it
+    /// when the delegated host's `ansible_host` differs from its name (modern only).
+    fn delegated_label(&self, task: &Task, host: &str, vars: &Map) -> Option<String> {
+        if self.dialect() != Dialect::Modern {
+            return None;
+        }
+        let raw = task.delegate_to.as_ref()?;
+        let to = self.template_plain(&crate::executor::results::text(raw), vars, &task.basedir);
+        if to == host {
+            return None;
+        }
+        let address = self
+            .r
+            .play_host_vars(self.play, &to)
+            .get("ansible_host")
+            .map(crate::template::python_str)
+            .filter(|a| *a != to);
+        Some(match address {
+            Some(a) => format!("{host} -> {to}({a})"),
+            None => format!("{host} -> {to}"),
+        })
     }
 
     /// Whether the task's output must be hidden on `host`: its `no_log` (templated; a template
@@ -257,13 +289,8 @@ impl<'r> TaskRunner<'r> {
             let r = ItemResult::msg(Status::Skipped, "No items in the list");
             return single_outcome(r, notify);
         }
-        let loop_var = task
-            .loop_control
-            .as_ref()
-            .and_then(|c| c.get("loop_var"))
-            .and_then(Value::as_str)
-            .unwrap_or("item")
-            .to_string();
+        let control = LoopControl::of(task);
+        let loop_var = control.loop_var.clone();
         if self.collapses(task, &items) {
             let joined: Vec<String> = items
                 .iter()
@@ -284,21 +311,32 @@ impl<'r> TaskRunner<'r> {
         let mut warnings = Vec::new();
         let mut add_groups = Vec::new();
         let mut retries = Vec::new();
+        let mut displays = Vec::new();
         let mut unreachable = None;
-        for item in items {
-            let label = item_label(&item);
-            let mut r = self
-                .run_item(task, host, vars, &reach, Some((&loop_var, item.clone())))
-                .await;
-            r.result.insert(loop_var.clone(), item);
+        let modern = self.dialect() == Dialect::Modern;
+        for index in 0..items.len() {
+            if index > 0 && control.pause > 0.0 {
+                tokio::time::sleep(std::time::Duration::from_secs_f64(control.pause)).await;
+            }
+            let extra = control.item_vars(&items, index, modern);
+            let mut item_vars = vars.clone();
+            item_vars.extend(extra.clone());
+            let mut r = self.run_item(task, host, &item_vars, &reach, None).await;
+            let label = self.item_label(task, &control, &item_vars, &items[index], &mut r);
+            r.result.extend(extra);
+            let mut shown = r.result.clone();
+            if modern && module_name(task) == "debug" {
+                super::loopctl::clean_debug_item(&mut shown);
+            }
             diffs.append(&mut r.diffs);
             warnings.append(&mut r.warnings);
             add_groups.append(&mut r.add_groups);
             retries.append(&mut r.retries);
+            displays.append(&mut r.displays);
             lines.push(ItemLine {
                 status: r.status,
                 item: Some(label),
-                result: r.result.clone(),
+                result: shown,
             });
             if r.status == Status::Unreachable {
                 unreachable = Some(r.result.clone());
@@ -317,6 +355,8 @@ impl<'r> TaskRunner<'r> {
                 add_groups,
                 retries,
                 no_log: false,
+                displays,
+                host_label: None,
             };
         }
         let mut result = aggregate_items(results);
@@ -336,6 +376,54 @@ impl<'r> TaskRunner<'r> {
             add_groups,
             retries,
             no_log: false,
+            displays,
+            host_label: None,
+        }
+    }
+
+    /// The item's `(item=…)` text: `loop_control.label` templated with the item's variables
+    /// (a label that fails to template fails the item, as in ansible-core), else the item.
+    fn item_label(
+        &self,
+        task: &Task,
+        control: &LoopControl,
+        item_vars: &Map,
+        item: &Value,
+        r: &mut ItemResult,
+    ) -> String {
+        let Some(label) = &control.label else {
+            return item_text(item, self.dialect());
+        };
+        let mut vars_owned;
+        let mut vars = item_vars;
+        if let Some(name) = &task.register {
+            // ansible-core registers each item's result before templating the label.
+            vars_owned = item_vars.clone();
+            vars_owned.insert(name.clone(), Value::Object(r.result.clone()));
+            vars = &vars_owned;
+        }
+        let ctx = self.ctx(vars, &task.basedir);
+        match self.r.templar.template_value(label, &ctx) {
+            Ok(v) => item_text(&v, self.dialect()),
+            Err(e) => {
+                r.status = match self.ignore_errors(task, item_vars) {
+                    true => Status::Ignored,
+                    false => Status::Failed,
+                };
+                r.result.insert("failed".into(), Value::Bool(true));
+                r.result.insert(
+                    "msg".into(),
+                    Value::String(format!(
+                        "Failed to template loop_control.label: {}",
+                        e.ansible_reason()
+                    )),
+                );
+                // The callback falls back to the item, which a `debug` result no longer has.
+                match module_name(task) {
+                    "debug" => "None".into(),
+                    _ => item_text(item, self.dialect()),
+                }
+            }
         }
     }
 
@@ -808,6 +896,13 @@ impl<'r> TaskRunner<'r> {
             }
             "debug" => self.debug(args, free_form, ctx),
             "assert" => self.assert(args, ctx),
+            "pause" if self.dialect() == Dialect::Modern => {
+                let paused = super::pause::pause(&task.display_name(), args);
+                let mut r = ItemResult::new(Status::Ok, paused.result);
+                r.displays = paused.displays;
+                r.warnings = paused.warnings;
+                r
+            }
             "pause" => {
                 let secs = args
                     .get("seconds")
@@ -829,9 +924,26 @@ impl<'r> TaskRunner<'r> {
 
     fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
         let mut m = Map::new();
+        if self.dialect() == Dialect::Modern && self.debug_too_verbose(args) {
+            // ansible-core's debug action below its `verbosity`: a skip, not a failure.
+            m.insert(
+                "skipped_reason".into(),
+                Value::String("Verbosity threshold not met.".into()),
+            );
+            m.insert("skipped".into(), Value::Bool(true));
+            m.insert("failed".into(), Value::Bool(false));
+            return ItemResult::new(Status::Skipped, m);
+        }
         if let Some(var) = args.get("var").and_then(Value::as_str) {
             let expr = Value::String(format!("{{{{ {var} }}}}"));
-            let v = self.r.templar.template_value(&expr, ctx).unwrap_or(expr);
+            let v = match self.r.templar.template_value(&expr, ctx) {
+                Ok(v) => v,
+                // ansible-core 2.19 prints an undefined `var` as a marker (and warns).
+                Err(e) if self.dialect() == Dialect::Modern && e.undefined_name().is_some() => {
+                    Value::String(format!("<< error 1 - {} >>", e.ansible_reason()))
+                }
+                Err(_) => expr,
+            };
             m.insert(var.to_string(), v);
         } else {
             let msg = args
@@ -847,6 +959,14 @@ impl<'r> TaskRunner<'r> {
         }
         m.insert("_flock_show".into(), Value::Bool(true));
         ItemResult::new(if failed { Status::Failed } else { Status::Ok }, m)
+    }
+
+    /// Whether a `debug` task's `verbosity` is above the run's `-v` count.
+    fn debug_too_verbose(&self, args: &Map) -> bool {
+        args.get("verbosity")
+            .map(crate::template::python_str)
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .is_some_and(|v| v > i64::from(self.r.opts.verbose))
     }
 
     fn assert(&self, args: &Map, ctx: &TemplateContext<'_>) -> ItemResult {
@@ -1043,9 +1163,13 @@ fn task_reach(task: &Task) -> Reach {
     Reach::from_model(task.remote_user.as_ref(), connection, &task.become_)
 }
 
-fn item_label(item: &Value) -> String {
+/// How an item shows in `(item=…)`: a string as it is; else Python's repr (Python 3's, with
+/// dicts in insertion order, in modern playbooks).
+fn item_text(item: &Value, dialect: Dialect) -> String {
     match item {
         Value::String(s) => s.clone(),
+        Value::Number(_) => crate::template::python_str(item),
+        other if dialect == Dialect::Modern => crate::template::python3_repr(other),
         other => crate::template::python_str(other),
     }
 }
@@ -1071,6 +1195,8 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
         add_groups: std::mem::take(&mut r.add_groups),
         retries: std::mem::take(&mut r.retries),
         no_log: false,
+        displays: std::mem::take(&mut r.displays),
+        host_label: None,
     }
 }
 

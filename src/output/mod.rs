@@ -79,6 +79,8 @@ pub enum Event {
     },
     /// A warning for the user.
     Warning(String),
+    /// A line an action displays as it is (`pause`'s `Pausing for 1 seconds`).
+    Display(String),
     /// A failed attempt of a retrying task (`until`/`retries`), before the next one.
     Retry {
         /// The host.
@@ -214,6 +216,7 @@ fn render_event(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         }
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
+        Event::Display(line) => format!("{line}\n"),
         Event::Retry {
             host,
             task,

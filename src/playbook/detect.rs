@@ -51,6 +51,7 @@ pub(crate) const MODERN_PLAY_KEYS: &[&str] = &[
     "max_fail_percentage",
     "environment",
     "no_log",
+    "order",
 ];
 
 /// Modules whose arguments are shell text where `$VAR` is ordinary shell syntax.

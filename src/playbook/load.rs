@@ -44,6 +44,7 @@ const PLAY_KEYWORDS: &[&str] = &[
     "environment",
     "max_fail_percentage",
     "no_log",
+    "order",
 ];
 
 /// How many dialect markers are kept for the report.
@@ -454,6 +455,7 @@ impl Loader<'_> {
             any_errors_fatal: value("any_errors_fatal"),
             max_fail_percentage: value("max_fail_percentage"),
             strategy: node.get("strategy").and_then(scalar_string),
+            order: node.get("order").and_then(scalar_string),
             environment: value("environment"),
             no_log: value("no_log"),
             roles: Vec::new(),

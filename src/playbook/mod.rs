@@ -182,6 +182,9 @@ pub struct Play {
     pub tags: Vec<String>,
     /// `any_errors_fatal:`.
     pub any_errors_fatal: Option<Value>,
+    /// `order:` (modern): `inventory`, `reverse_inventory`, `sorted`, `reverse_sorted`,
+    /// `shuffle`.
+    pub order: Option<String>,
     /// `max_fail_percentage:`.
     pub max_fail_percentage: Option<Value>,
     /// `strategy:`.
@@ -331,6 +334,8 @@ pub struct Task {
     pub tags: Vec<String>,
     /// `notify:` handler names (raw).
     pub notify: Vec<String>,
+    /// A handler's `listen:` topics (modern).
+    pub listen: Vec<String>,
     /// `register:`.
     pub register: Option<String>,
     /// `ignore_errors:` (raw: may be a template).

@@ -97,6 +97,43 @@ pub(crate) fn scalar_string(node: &Node) -> Option<String> {
     }
 }
 
+/// A task's `register:` name. Modern playbooks refuse what ansible-core refuses: a value that
+/// is not a string, or not a valid variable name (letters, digits, `_`, not starting with a
+/// digit).
+fn register_name(node: &Node, dialect: Dialect) -> Result<Option<String>, LoadError> {
+    let name = scalar_string(node);
+    if dialect != Dialect::Modern {
+        return Ok(name);
+    }
+    let type_name = match &node.kind {
+        NodeKind::Null => return Ok(None),
+        NodeKind::Str(_) => None,
+        NodeKind::Int(_) => Some("int"),
+        NodeKind::Float(_) => Some("float"),
+        NodeKind::Bool(_) => Some("bool"),
+        NodeKind::Seq(_) => Some("list"),
+        NodeKind::Map(_) => Some("dict"),
+        _ => Some("str"),
+    };
+    let text = name.clone().unwrap_or_default();
+    let valid = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match type_name {
+        Some(t) => Err(LoadError::invalid(
+            &node.pos,
+            format!("Invalid 'register' specified: Invalid variable name '{text}' of type '{t}'."),
+        )),
+        None if !valid => Err(LoadError::invalid(
+            &node.pos,
+            format!("Invalid 'register' specified: Invalid variable name '{text}'."),
+        )),
+        None => Ok(name),
+    }
+}
+
 fn str_list(node: &Node) -> Vec<String> {
     match &node.kind {
         NodeKind::Null => Vec::new(),
@@ -239,8 +276,9 @@ impl Loader<'_> {
                 "loop" => set_loop(&mut task, LoopKind::Loop, k, v)?,
                 "loop_control" => task.loop_control = opt_value(v),
                 "tags" => own_tags = task_tags(v, self.dialect),
-                "notify" | "listen" => task.notify.extend(str_list(v)),
-                "register" => task.register = scalar_string(v),
+                "notify" => task.notify.extend(str_list(v)),
+                "listen" => task.listen.extend(str_list(v)),
+                "register" => task.register = register_name(v, self.dialect)?,
                 "ignore_errors" => task.ignore_errors = opt_value(v),
                 "delegate_to" => task.delegate_to = opt_value(v),
                 "run_once" => task.run_once = opt_value(v),
@@ -679,6 +717,7 @@ pub(crate) fn empty_task(node: &Node, ctx: &TaskCtx) -> Task {
         loop_control: None,
         tags: Vec::new(),
         notify: Vec::new(),
+        listen: Vec::new(),
         register: None,
         ignore_errors: None,
         delegate_to: None,

@@ -16,7 +16,7 @@ mod pyfmt;
 mod yamlout;
 
 pub use pyeval::{py_eval, safe_eval, PyVal};
-pub use pyfmt::{python_repr, python_str};
+pub use pyfmt::{python3_repr, python_repr, python_str};
 
 use crate::playbook::ConditionKind;
 use crate::value::{Map, Value};

@@ -18,11 +18,20 @@ pub fn python_str(v: &Value) -> String {
 /// Python 2 `repr()` of a value (`'a'`, `[1, 'b']`, `{'k': True}`, `None`).
 pub fn python_repr(v: &Value) -> String {
     let mut out = String::new();
-    repr_json(v, &mut out);
+    repr_json(v, &mut out, true);
     out
 }
 
-fn repr_json(v: &Value, out: &mut String) {
+/// Python 3 `repr()` of a value as ansible-core prints it: like [`python_repr`], but dicts
+/// keep their insertion order.
+pub fn python3_repr(v: &Value) -> String {
+    let mut out = String::new();
+    repr_json(v, &mut out, false);
+    out
+}
+
+/// `py2_order`: dict keys in CPython 2.7's order (else insertion order).
+fn repr_json(v: &Value, out: &mut String, py2_order: bool) {
     match v {
         Value::Null => out.push_str("None"),
         Value::Bool(true) => out.push_str("True"),
@@ -43,20 +52,25 @@ fn repr_json(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                repr_json(item, out);
+                repr_json(item, out, py2_order);
             }
             out.push(']');
         }
         Value::Object(map) => {
             let keys: Vec<&str> = map.keys().map(String::as_str).collect();
             out.push('{');
-            for (i, k) in yaml_templated_order(&keys).into_iter().enumerate() {
+            let keys = if py2_order {
+                yaml_templated_order(&keys)
+            } else {
+                keys
+            };
+            for (i, k) in keys.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
                 out.push_str(&str_repr(k));
                 out.push_str(": ");
-                repr_json(&map[k], out);
+                repr_json(&map[k], out, py2_order);
             }
             out.push('}');
         }
