@@ -184,6 +184,8 @@ pub enum Command {
     Vpn(crate::ca::cli::VpnArgs),
     /// The network-install server (what `jockey` did).
     Jockey(crate::jockey::cli::JockeyArgs),
+    /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault).
+    Vault(crate::vault::cli::VaultArgs),
     /// Print shell completions: bash, zsh, fish, elvish, powershell.
     Completions {
         /// The shell.
@@ -336,6 +338,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Ca(a) => crate::ca::cli::run(a),
         Command::Vpn(a) => crate::ca::cli::run_vpn(a),
         Command::Jockey(a) => crate::jockey::cli::run(a),
+        Command::Vault(a) => crate::vault::cli::run(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "flock", &mut std::io::stdout());
             ExitCode::SUCCESS
