@@ -208,3 +208,26 @@ fn encrypt_string_is_read_by_ansible_playbook() {
     let stdout = ok(&out);
     assert!(stdout.contains("\"msg\": \"T0KEN VALUE\""), "{stdout}");
 }
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn ansible_vault_entry_point_decrypts() {
+    let dir = setup();
+    let d = dir.path();
+    ok(&run(
+        ANSIBLE_VAULT,
+        &["encrypt", "--vault-password-file", "pw", "f.yml"],
+        d,
+    ));
+    let link = d.join("ansible-vault");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_flock"), &link).expect("symlink");
+    let view = run(
+        link.to_str().expect("utf-8"),
+        &["view", "--vault-password-file", "pw", "f.yml"],
+        d,
+    );
+    assert_eq!(ok(&view), PLAIN);
+}
