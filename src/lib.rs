@@ -30,6 +30,7 @@ pub mod output;
 pub mod playbook;
 pub mod template;
 pub mod vars;
+pub mod vault;
 pub mod yaml;
 
 pub mod ca;

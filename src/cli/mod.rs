@@ -1,7 +1,7 @@
 //! The `flock` command line: the original toolkit's commands and Ansible's entry points.
 //!
-//! Invoked as `ansible-playbook` or `ansible` (a symlink or copy of the binary) it behaves as
-//! those commands; otherwise as `flock <command>`.
+//! Invoked as `ansible-playbook`, `ansible` or `ansible-vault` (a symlink or copy of the binary)
+//! it behaves as those commands; otherwise as `flock <command>`.
 
 pub mod config;
 pub mod keys;
@@ -184,6 +184,8 @@ pub enum Command {
     Vpn(crate::ca::cli::VpnArgs),
     /// The network-install server (what `jockey` did).
     Jockey(crate::jockey::cli::JockeyArgs),
+    /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault).
+    Vault(crate::vault::cli::VaultArgs),
     /// Print shell completions: bash, zsh, fish, elvish, powershell.
     Completions {
         /// The shell.
@@ -258,19 +260,15 @@ pub fn main() -> ExitCode {
                 .unwrap_or_default()
         })
         .unwrap_or_default();
-    match argv0.as_str() {
-        "ansible-playbook" => {
-            let mut a = vec![OsString::from("flock"), OsString::from("playbook")];
-            a.extend(args.into_iter().skip(1));
-            dispatch(Cli::parse_from(a))
-        }
-        "ansible" => {
-            let mut a = vec![OsString::from("flock"), OsString::from("adhoc")];
-            a.extend(args.into_iter().skip(1));
-            dispatch(Cli::parse_from(a))
-        }
-        _ => dispatch(Cli::parse()),
-    }
+    let subcommand = match argv0.as_str() {
+        "ansible-playbook" => "playbook",
+        "ansible" => "adhoc",
+        "ansible-vault" => "vault",
+        _ => return dispatch(Cli::parse()),
+    };
+    let mut a = vec![OsString::from("flock"), OsString::from(subcommand)];
+    a.extend(args.into_iter().skip(1));
+    dispatch(Cli::parse_from(a))
 }
 
 /// Runs one parsed command.
@@ -336,6 +334,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Ca(a) => crate::ca::cli::run(a),
         Command::Vpn(a) => crate::ca::cli::run_vpn(a),
         Command::Jockey(a) => crate::jockey::cli::run(a),
+        Command::Vault(a) => crate::vault::cli::run(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "flock", &mut std::io::stdout());
             ExitCode::SUCCESS
