@@ -11,7 +11,8 @@ targets") and optionally JSON. Run as root:
 
     python3 compat-tests/conformance.py --list engine --jobs 2 --json /tmp/conformance.json
 """
-import argparse, concurrent.futures, json, os, re, shutil, subprocess, sys, tarfile, tempfile, time
+import argparse, atexit, itertools, concurrent.futures, json, os, re, shutil, signal, subprocess, sys, tarfile, tempfile, \
+    threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = "/opt/flock-bench/bin"
@@ -70,13 +71,45 @@ def skip_reason(targets, name):
 
 
 def flock_modules():
-    """Module names flock implements: files under src/modules (one module a file)."""
+    """Module names flock implements: the names its modules/ registry answers to (`fn name`), plus
+    the module files' stems (one module a file, modules/<family>/<name>.rs)."""
     names = set()
-    for dirpath, _, files in os.walk(os.path.join(ROOT, "src", "modules")):
+    helpers = {"mod", "args", "common", "remote", "result", "distro", "hardware", "network", "platform"}
+    for dirpath, _, files in os.walk(os.path.join(ROOT, "modules")):
         for f in files:
-            if f.endswith(".rs") and f != "mod.rs":
+            if not f.endswith(".rs"):
+                continue
+            if f[:-3] not in helpers:
                 names.add(f[:-3])
+            with open(os.path.join(dirpath, f)) as src:
+                names.update(re.findall(r'fn name\(&self\)[^{]*\{\s*"([a-z0-9_]+)"', src.read()))
     return sorted(names)
+
+
+# Labs this process brought up and has not taken down yet: taken down on exit, SIGINT and SIGTERM.
+ACTIVE_LABS = set()
+LAB_SEQ = itertools.count(1)
+ACTIVE_LOCK = threading.Lock()
+FLOCK_BIN = [None]
+STOPPING = threading.Event()
+
+
+def take_down_all():
+    with ACTIVE_LOCK:
+        labs = sorted(ACTIVE_LABS)
+    for name in labs:
+        subprocess.run([FLOCK_BIN[0], "lab", "down", "--name", name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        with ACTIVE_LOCK:
+            ACTIVE_LABS.discard(name)
+
+
+def on_signal(signum, _frame):
+    STOPPING.set()
+    print("conformance.py: signal %d, taking %d lab(s) down" % (signum, len(ACTIVE_LABS)), file=sys.stderr,
+          flush=True)
+    take_down_all()
+    os._exit(128 + signum)
 
 
 def select(targets, listname, explicit):
@@ -169,11 +202,18 @@ def first_difference(text):
 
 def run_one(args, targets, name, tool):
     """Run target NAME under TOOL ('core' or 'flock') on a fresh lab; returns (result, detail, secs)."""
-    labname = "cf%d%s" % (os.getpid() % 1000, re.sub(r"[^a-z0-9]", "", name)[:6] + tool[0])
+    labname = "cf%d-%d%s" % (os.getpid() % 1000, next(LAB_SEQ), tool[0])
     work = tempfile.mkdtemp(prefix="conf-%s-%s-" % (name, tool))
     lab(args.flock, "down", "--name", labname)
+    if STOPPING.is_set():
+        return "error", "stopped", 0
+    with ACTIVE_LOCK:
+        ACTIVE_LABS.add(labname)
     up = lab(args.flock, "up", "--name", labname, "--hosts", "1", "--subnet", "auto")
     if up.returncode != 0:
+        lab(args.flock, "down", "--name", labname)
+        with ACTIVE_LOCK:
+            ACTIVE_LABS.discard(labname)
         return "error", "lab up failed: " + up.stdout.strip()[:120], 0
     try:
         tdirs = layout(targets, name, work)
@@ -196,13 +236,18 @@ def run_one(args, targets, name, tool):
                 os.symlink(os.path.abspath(args.flock), os.path.join(bindir, n))
             env["PATH"] = bindir + ":" + BENCH + ":" + env["PATH"]
         start = time.time()
+        p = subprocess.Popen([args.flock, "lab", "exec", "--name", labname, "--", "env", "PATH=" + env["PATH"]]
+                             + argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors="replace", start_new_session=True)
         try:
-            p = subprocess.run([args.flock, "lab", "exec", "--name", labname, "--", "env", "PATH=" + env["PATH"]]
-                               + argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, errors="replace", timeout=args.timeout)
-        except subprocess.TimeoutExpired as e:
-            out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
-            return "timeout", first_difference(out), args.timeout
+            out, _ = p.communicate(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, _ = p.communicate()
+            with open(os.path.join(args.logs, "%s.%s.log" % (name, tool)), "w") as f:
+                f.write(out or "")
+            return "timeout", "timeout after %ds; %s" % (args.timeout, first_difference(out or "")), args.timeout
+        p.stdout = out
         secs = time.time() - start
         with open(os.path.join(args.logs, "%s.%s.log" % (name, tool)), "w") as f:
             f.write(p.stdout)
@@ -211,6 +256,8 @@ def run_one(args, targets, name, tool):
         return "fail", first_difference(p.stdout), secs
     finally:
         lab(args.flock, "down", "--name", labname)
+        with ACTIVE_LOCK:
+            ACTIVE_LABS.discard(labname)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -233,12 +280,14 @@ def md_cell(s):
     return s.replace("|", "\\|").replace("\n", " ")
 
 
-def table(rows, version):
+def table(rows, version, date):
     lines = [SECTION, "",
              "ansible-core %s's own `test/integration/targets`, each on a fresh one-host lab, run by "
-             "`compat-tests/conformance.py` (the full engine list: "
-             "`sudo python3 compat-tests/conformance.py --list engine --jobs 2`). "
-             "Baseline = ansible-core; first difference = flock's first failing task and message." % version,
+             "`compat-tests/conformance.py` (the full list, one command: "
+             "`sudo python3 compat-tests/conformance.py --list all --jobs 3 --timeout 150 --json /tmp/conformance.json`: the engine list plus the targets of every module in flock's modules/ registry). "
+             "Baseline = ansible-core; first difference = the first failing task and message (flock's, and "
+             "ansible-core's too when the baseline fails). Run of %s; per-side logs in "
+             "/var/cache/flock-conformance/logs." % (version, date),
              "", "| target | ansible-core | flock | first difference |", "|---|---|---|---|"]
     for r in rows:
         if "skipped" in r:
@@ -249,9 +298,12 @@ def table(rows, version):
                 diff = ("core: " + r["core_detail"] + (" / flock: " + diff if diff else ""))
             lines.append("| %s | %s | %s | %s |" % (r["target"], r["core"], r["flock"], md_cell(diff)))
     ran = [r for r in rows if "skipped" not in r]
-    lines += ["", "%d targets, %d skipped; ansible-core passes %d, flock passes %d." % (
-        len(rows), len(rows) - len(ran), sum(r["core"] == "pass" for r in ran),
-        sum(r["flock"] == "pass" for r in ran)), ""]
+    lines += ["", "%d targets, %d skipped; ansible-core passes %d, flock passes %d (%d of the %d the "
+              "baseline passes). Failures by cause: docs/conformance-failures.md." % (
+                  len(rows), len(rows) - len(ran), sum(r["core"] == "pass" for r in ran),
+                  sum(r["flock"] == "pass" for r in ran),
+                  sum(r["flock"] == "pass" and r["core"] == "pass" for r in ran),
+                  sum(r["core"] == "pass" for r in ran)), ""]
     return "\n".join(lines)
 
 
@@ -276,24 +328,45 @@ def main():
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--flock", default=os.path.join(ROOT, "target", "debug", "flock"))
     ap.add_argument("--json", help="write results as JSON here")
-    ap.add_argument("--timeout", type=int, default=300, help="per target and tool, seconds")
+    ap.add_argument("--timeout", type=int, default=240, help="per target and tool, seconds")
     ap.add_argument("--logs", default="/var/cache/flock-conformance/logs")
+    ap.add_argument("--render", metavar="JSON", help="only rewrite docs/compat.md from an earlier --json")
     ap.add_argument("--no-docs", action="store_true", help="don't rewrite docs/compat.md")
     args = ap.parse_args()
+    if args.render:
+        with open(args.render) as f:
+            saved = json.load(f)
+        write_compat_md(table(saved["results"], saved["ansible_core"], saved.get("date", "?")))
+        return
     if os.geteuid() != 0:
         raise SystemExit("conformance.py needs root (flock lab)")
     args.flock = os.path.abspath(args.flock)
+    FLOCK_BIN[0] = args.flock
+    atexit.register(take_down_all)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     os.makedirs(args.logs, exist_ok=True)
     version = core_version()
     targets = fetch_targets(version)
     names = select(targets, args.list, [t for t in (args.targets or "").split(",") if t])
+    rows = {}
+
+    def save_json():
+        if args.json:
+            done = [rows[n] for n in names if n in rows]
+            with open(args.json + ".tmp", "w") as f:
+                json.dump({"ansible_core": version, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                           "results": done}, f, indent=1)
+            os.replace(args.json + ".tmp", args.json)
+
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        rows = list(pool.map(lambda n: run_target(args, targets, n), names))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"ansible_core": version, "results": rows}, f, indent=1)
+        futures = {pool.submit(run_target, args, targets, n): n for n in names}
+        for fut in concurrent.futures.as_completed(futures):
+            rows[futures[fut]] = fut.result()
+            save_json()
+    rows = [rows[n] for n in names]
     if not args.no_docs:
-        write_compat_md(table(rows, version))
+        write_compat_md(table(rows, version, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     ran = [r for r in rows if "skipped" not in r]
     print("%d targets, flock passes %d, ansible-core passes %d" % (
         len(ran), sum(r["flock"] == "pass" for r in ran), sum(r["core"] == "pass" for r in ran)))

@@ -781,10 +781,7 @@ impl Runner {
             self.states.add_changed(host);
         }
         // 1.2's order after a task: facts, extra vars again, then `register`.
-        let facts = match outcome.result.get("ansible_facts") {
-            Some(Value::Object(f)) => Some(f.clone()),
-            _ => None,
-        };
+        let facts = result_facts(&outcome.result);
         if let Some(name) = &task.register {
             let names = self.no_log_registered.entry(host.to_string()).or_default();
             if outcome.no_log {
@@ -984,4 +981,50 @@ fn confirm_step(name: &str) -> bool {
         return false;
     }
     !answer.trim().eq_ignore_ascii_case("n")
+}
+
+/// The facts a task result sets: its `ansible_facts`, or for a loop each item's `ansible_facts`
+/// merged in item order (as ansible-core's strategy applies them: `set_fact` in a loop).
+fn result_facts(result: &Map) -> Option<Map> {
+    if let Some(Value::Object(f)) = result.get("ansible_facts") {
+        return Some(f.clone());
+    }
+    let Some(Value::Array(items)) = result.get("results") else {
+        return None;
+    };
+    let mut merged: Option<Map> = None;
+    for item in items {
+        if let Some(Value::Object(f)) = item.get("ansible_facts") {
+            let m = merged.get_or_insert_with(Map::new);
+            for (k, v) in f {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_item_facts_are_merged_in_order() {
+        let item = |k: &str, v: &str| {
+            let mut f = Map::new();
+            f.insert(k.into(), Value::String(v.into()));
+            let mut r = Map::new();
+            r.insert("ansible_facts".into(), Value::Object(f));
+            Value::Object(r)
+        };
+        let mut result = Map::new();
+        result.insert(
+            "results".into(),
+            Value::Array(vec![item("x0", "a"), item("x1", "b"), item("x0", "c")]),
+        );
+        let facts = result_facts(&result).expect("facts");
+        assert_eq!(facts.get("x0"), Some(&Value::String("c".into())));
+        assert_eq!(facts.get("x1"), Some(&Value::String("b".into())));
+        assert!(result_facts(&Map::new()).is_none());
+    }
 }

@@ -862,12 +862,13 @@ impl<'r> TaskRunner<'r> {
                 r.add_groups.push(group);
                 r
             }
-            "set_fact" => {
-                let mut facts = args.clone();
-                facts.remove("cacheable");
-                m.insert("ansible_facts".into(), Value::Object(facts));
-                ItemResult::new(Status::Ok, m)
-            }
+            "set_fact" => match self.set_fact_facts(args, ctx) {
+                Ok(facts) => {
+                    m.insert("ansible_facts".into(), Value::Object(facts));
+                    ItemResult::new(Status::Ok, m)
+                }
+                Err(e) => ItemResult::msg(Status::Failed, e),
+            },
             "include_vars" => {
                 let file = args
                     .get("file")
@@ -920,6 +921,27 @@ impl<'r> TaskRunner<'r> {
         };
         let _ = vars;
         Some(r)
+    }
+
+    /// `set_fact`'s facts: its arguments without `cacheable`, keys templated as ansible-core
+    /// does (`set_fact: "{{ 'x' + item }}={{ item }}"` sets `x0`, `x1`, …).
+    fn set_fact_facts(&self, args: &Map, ctx: &TemplateContext<'_>) -> Result<Map, String> {
+        let mut facts = Map::new();
+        for (k, v) in args {
+            if k == "cacheable" {
+                continue;
+            }
+            let key = if k.contains("{{") {
+                self.r
+                    .templar
+                    .template_str(k, ctx)
+                    .map_err(|e| e.to_string())?
+            } else {
+                k.clone()
+            };
+            facts.insert(key, v.clone());
+        }
+        Ok(facts)
     }
 
     fn debug(&self, args: &Map, free_form: Option<&str>, ctx: &TemplateContext<'_>) -> ItemResult {
