@@ -1,10 +1,11 @@
-//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts).
+//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts), `sysctl`.
 
 pub mod filesystem;
 pub mod lvol;
 pub mod mount;
 pub mod seboolean;
 pub mod setup;
+pub mod sysctl;
 
 use super::Module;
 
@@ -15,4 +16,5 @@ pub static MODULES: &[&dyn Module] = &[
     &lvol::Lvol,
     &seboolean::SeBoolean,
     &setup::Setup,
+    &sysctl::Sysctl,
 ];
