@@ -8,6 +8,7 @@ mod failures;
 mod freeform;
 mod handlers;
 mod hoststate;
+mod includes;
 mod list;
 mod loopctl;
 mod nohosts;

@@ -63,7 +63,7 @@ pub struct Runner {
 }
 
 /// How a play ended.
-enum PlayEnd {
+pub(crate) enum PlayEnd {
     Done,
     /// Every host failed: the run stops.
     Abort,
@@ -431,7 +431,7 @@ impl Runner {
         self.pool.forget(host);
     }
 
-    async fn run_tasks(
+    pub(crate) async fn run_tasks(
         &mut self,
         play: &Play,
         tasks: &[Task],
@@ -471,8 +471,17 @@ impl Runner {
             if self.pb.step && !confirm_step(&task.display_name()) {
                 continue;
             }
-            self.run_one_task(play, task, &hosts, reach, Some(notified), false)
-                .await?;
+            if task.module == "include_tasks" {
+                let end = self
+                    .run_include(play, task, &hosts, reach, notified)
+                    .await?;
+                if let PlayEnd::Abort = end {
+                    return Ok(PlayEnd::Abort);
+                }
+            } else {
+                self.run_one_task(play, task, &hosts, reach, Some(notified), false)
+                    .await?;
+            }
             let fatal = play.any_errors_fatal.as_ref().map(truthy).unwrap_or(false)
                 || task.any_errors_fatal.as_ref().map(truthy).unwrap_or(false);
             if fatal && hosts.iter().any(|h| !self.states.alive(h)) {
@@ -571,6 +580,22 @@ impl Runner {
         notified: Option<&mut Notified>,
         handler: bool,
     ) -> Result<(), RunError> {
+        let (outcomes, others) = self
+            .start_and_run_task(play, task, hosts, reach, handler)
+            .await?;
+        self.apply_outcomes(play, task, outcomes, &others, notified)
+    }
+
+    /// Print the task's banner and run it on every host (`forks` at a time). Returns the
+    /// outcomes and, for a `run_once` task whose result is shared, the hosts it did not run on.
+    pub(crate) async fn start_and_run_task(
+        &mut self,
+        play: &Play,
+        task: &Task,
+        hosts: &[String],
+        reach: &Reach,
+        handler: bool,
+    ) -> Result<(Vec<(String, HostOutcome)>, Vec<String>), RunError> {
         if interrupt::is_set() {
             return Err(RunError::Interrupted);
         }
@@ -604,6 +629,18 @@ impl Runner {
         } else {
             outcomes
         };
+        Ok((outcomes, others.to_vec()))
+    }
+
+    /// Print and record every host's outcome of a task, notifying handlers.
+    pub(crate) fn apply_outcomes(
+        &mut self,
+        play: &Play,
+        task: &Task,
+        outcomes: Vec<(String, HostOutcome)>,
+        others: &[String],
+        notified: Option<&mut Notified>,
+    ) -> Result<(), RunError> {
         // Handler names are templated only when some host has something to notify.
         let handler_names = if outcomes.iter().any(|(_, o)| !o.notify.is_empty()) {
             self.handler_names(play)
@@ -738,6 +775,10 @@ impl Runner {
             result,
         } in &outcome.lines
         {
+            if result.contains_key(super::includes::INCLUDE_PATH_KEY) {
+                // Printed as `included: FILE for HOSTS` once every host has run the include.
+                continue;
+            }
             let mut shown = result.clone();
             shown.retain(|k, _| {
                 !k.starts_with("_flock") || k == "_flock_show" || k == crate::output::REPR_KEY

@@ -35,15 +35,25 @@ impl Runner {
             .unwrap_or(&empty);
         let mut layers = VarLayers::new(&play.vars, files, &self.play_hosts);
         layers.playbook_dir = self.playbook_dir.as_deref();
-        layers.role_defaults = role.map(|r| &r.defaults);
-        layers.role_vars = role.map(|r| &r.vars);
+        let modern = self.dialect == crate::template::Dialect::Modern;
+        let (defaults, role_vars) = if modern && !play.roles.is_empty() {
+            (
+                public_role_layer(play, role, |r| &r.defaults),
+                public_role_layer(play, role, |r| &r.vars),
+            )
+        } else {
+            (None, None)
+        };
+        layers.role_defaults = defaults.as_ref().or(role.map(|r| &r.defaults));
+        layers.role_vars = role_vars.as_ref().or(role.map(|r| &r.vars));
         layers.role_params = role.map(|r| &r.params);
         layers.task_vars = task_vars;
         let mut vars = self.store.task_vars(host, &layers);
-        if self.dialect == crate::template::Dialect::Modern {
+        if modern {
             vars.insert("ansible_check_mode".into(), Value::Bool(self.opts.check));
             vars.insert("ansible_diff_mode".into(), Value::Bool(self.opts.diff));
             self.insert_play_hosts(&mut vars);
+            add_role_magic_vars(&mut vars, play, role);
         }
         vars
     }
@@ -89,4 +99,45 @@ impl Runner {
         vars.insert("ansible_play_batch".into(), batch.clone());
         vars.insert("play_hosts".into(), batch);
     }
+}
+
+/// ansible-core's role magic variables: `role_names` (the play's `roles:`),
+/// `ansible_role_names` (with dependencies), and in a role's task `role_name` / `role_path`.
+fn add_role_magic_vars(vars: &mut Map, play: &Play, role: Option<&Role>) {
+    let names = |all: bool| {
+        let mut out: Vec<Value> = Vec::new();
+        for r in play.roles.iter().filter(|r| all || !r.dependency) {
+            let name = Value::String(r.name.clone());
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        Value::Array(out)
+    };
+    vars.insert("role_names".into(), names(false));
+    vars.insert("ansible_role_names".into(), names(true));
+    if let Some(r) = role {
+        vars.insert("role_name".into(), Value::String(r.name.clone()));
+        vars.insert(
+            "role_path".into(),
+            Value::String(r.dir.display().to_string()),
+        );
+    }
+}
+
+/// ansible-core's public role variables: every role of the play exports its defaults (or vars)
+/// to the whole play, in load order (dependencies first), and the task's own role wins.
+fn public_role_layer(
+    play: &Play,
+    role: Option<&Role>,
+    layer: impl Fn(&Role) -> &Map,
+) -> Option<Map> {
+    let mut out = Map::new();
+    for r in &play.roles {
+        out.extend(layer(r).iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    if let Some(r) = role {
+        out.extend(layer(r).iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    Some(out)
 }

@@ -887,6 +887,15 @@ impl<'r> TaskRunner<'r> {
                     Err(e) => ItemResult::msg(Status::Failed, e),
                 }
             }
+            "include_tasks" => {
+                let file = args
+                    .get("file")
+                    .or_else(|| args.get("_raw_params"))
+                    .map(crate::template::python_str)
+                    .or_else(|| free_form.map(str::to_string))?;
+                let r = super::includes::include_result(task, vars, file.trim());
+                ItemResult::new(Status::Ok, r)
+            }
             "meta" => ItemResult::new(Status::Ok, m),
             "fail" => {
                 let msg = args
@@ -919,7 +928,6 @@ impl<'r> TaskRunner<'r> {
             }
             _ => return None,
         };
-        let _ = vars;
         Some(r)
     }
 

@@ -77,6 +77,16 @@ pub enum Event {
         text: String,
         no_log: bool,
     },
+    /// A dynamic include (`include_tasks`) that some hosts included:
+    /// `included: FILE for h1, h2 => (item=…)`.
+    Included {
+        /// The included file's path.
+        path: String,
+        /// The hosts that include it (in run order).
+        hosts: Vec<String>,
+        /// The loop item's label, when the include loops.
+        item: Option<String>,
+    },
     /// A warning for the user.
     Warning(String),
     /// A line an action displays as it is (`pause`'s `Pausing for 1 seconds`).
@@ -217,6 +227,13 @@ fn render_event(event: &Event, dialect: Dialect, verbosity: u8) -> String {
         Event::Diff { text, .. } => text.clone(),
         Event::Warning(msg) => format!("[WARNING]: {msg}\n"),
         Event::Display(line) => format!("{line}\n"),
+        Event::Included { path, hosts, item } => match item {
+            Some(item) => format!(
+                "included: {path} for {} => (item={item})\n",
+                hosts.join(", ")
+            ),
+            None => format!("included: {path} for {}\n", hosts.join(", ")),
+        },
         Event::Retry {
             host,
             task,

@@ -559,6 +559,7 @@ impl Loader<'_> {
             defaults: Map::new(),
             vars: Map::new(),
             pos: item.pos.clone(),
+            dependency: depth > 0,
         };
         for (sub, slot) in [("defaults", &mut role.defaults), ("vars", &mut role.vars)] {
             if let Some(file) = main(sub) {

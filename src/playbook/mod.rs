@@ -23,6 +23,7 @@ use crate::template::Dialect;
 use crate::value::{Map, Value};
 use crate::yaml::YamlError;
 
+pub(crate) use load::path_dwim;
 pub use modules::{
     canonical_module_name, is_known_lookup, is_known_module, KNOWN_LOOKUPS, KNOWN_MODULES,
 };
@@ -137,6 +138,8 @@ pub struct Role {
     pub vars: Map,
     /// Where the role is referenced.
     pub pos: SourcePos,
+    /// Pulled in as another role's dependency (not listed in the play's `roles:`).
+    pub dependency: bool,
 }
 
 /// One play.

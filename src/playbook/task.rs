@@ -53,6 +53,7 @@ const INCLUDE_KEYWORDS: &[&str] = &[
     "apply",
     "ignore_errors",
     "args",
+    "notify",
 ];
 
 /// What tasks inherit from the include / block / role that contains them.
@@ -238,8 +239,8 @@ impl Loader<'_> {
                     format!("expecting dict; got: {}", item.key_string()),
                 ));
             }
-            if let Some((key, value)) = include_key(item) {
-                out.extend(self.parse_include(item, key, value, ctx)?);
+            if let Some(found) = include_key(item) {
+                out.extend(self.parse_include(item, &found, ctx)?);
             } else if item.get("block").is_some() {
                 out.push(self.parse_block(item, ctx)?);
             } else {
@@ -505,10 +506,10 @@ impl Loader<'_> {
     fn parse_include(
         &mut self,
         node: &Node,
-        key: &str,
-        value: &Node,
+        found: &IncludeKey<'_>,
         ctx: &TaskCtx,
     ) -> Result<Vec<Task>, LoadError> {
+        let (key, value) = (found.key, found.value);
         if key == "include" {
             self.mark(&node.pos, "task-level `include:`".into());
         } else {
@@ -533,7 +534,7 @@ impl Loader<'_> {
                     own_when.extend(conditions_from(kind, k, v));
                 }
                 n if n.starts_with("with_") || n == "loop" => loop_items = Some(v),
-                n if INCLUDE_KEYWORDS.contains(&n) => {}
+                n if INCLUDE_KEYWORDS.contains(&n) || n == found.written => {}
                 n => {
                     return Err(LoadError::invalid(
                         &k.pos,
@@ -552,7 +553,16 @@ impl Loader<'_> {
                 .unwrap_or_default(),
             _ => String::new(),
         };
-        let (file, params) = parse_kv_raw(&spec, &value.pos)?;
+        // ansible-core keeps a templated name whole (`{{ lookup('first_found', files) }}`).
+        let (file, params) = if key != "include" && spec.contains("{{") {
+            (spec.trim().to_string(), Map::new())
+        } else {
+            parse_kv_raw(&spec, &value.pos)?
+        };
+        if key == "include_tasks" && self.dialect == Dialect::Modern {
+            // ansible-core: `include_tasks` is always dynamic (its `when` applies to the include).
+            return Ok(vec![self.dynamic_include(node, found, &spec, ctx)?]);
+        }
         if let Some(Value::String(t)) = params.get("tags") {
             push_unique(&mut own_tags, split_commas(t));
         }
@@ -561,9 +571,10 @@ impl Loader<'_> {
             None => vec![None],
             Some(terms) => match literal_items(terms) {
                 Some(items) => items.into_iter().map(Some).collect(),
-                None => return Ok(vec![self.dynamic_include(node, key, &spec, ctx)?]),
+                None => return Ok(vec![self.dynamic_include(node, found, &spec, ctx)?]),
             },
         };
+        let notify = node.get("notify").map(str_list).unwrap_or_default();
         let mut out = Vec::new();
         for item in items {
             let mut item_vars = vars.clone();
@@ -577,7 +588,7 @@ impl Loader<'_> {
                         format!("cannot resolve the include file name {file} at load time"),
                     ));
                 }
-                return Ok(vec![self.dynamic_include(node, key, &spec, ctx)?]);
+                return Ok(vec![self.dynamic_include(node, found, &spec, ctx)?]);
             };
             let path = super::load::path_dwim(&ctx.file_dir, &name);
             let docs = self.read_file(&path, &value.pos)?;
@@ -589,7 +600,9 @@ impl Loader<'_> {
             child.vars = item_vars;
             let empty = Node::new(NodeKind::Null, value.pos.clone());
             let list = docs.first().unwrap_or(&empty);
-            out.extend(self.parse_tasks(list, &child)?);
+            let mut tasks = self.parse_tasks(list, &child)?;
+            tasks.iter_mut().for_each(|t| add_notify(t, &notify));
+            out.extend(tasks);
         }
         Ok(out)
     }
@@ -598,17 +611,18 @@ impl Loader<'_> {
     fn dynamic_include(
         &mut self,
         node: &Node,
-        key: &str,
+        found: &IncludeKey<'_>,
         spec: &str,
         ctx: &TaskCtx,
     ) -> Result<Task, LoadError> {
+        let key = found.key;
         let mut task = empty_task(node, ctx);
         task.module = if key == "import_tasks" {
             "include_tasks".into()
         } else {
             key.to_string()
         };
-        task.module_as_written = key.to_string();
+        task.module_as_written = found.written.to_string();
         task.args.raw = spec.to_string();
         let mut own_when = Vec::new();
         let mut own_tags = Vec::new();
@@ -632,11 +646,30 @@ impl Loader<'_> {
     }
 }
 
-/// The include keyword of a task mapping, if it is an include.
-fn include_key(node: &Node) -> Option<(&'static str, &Node)> {
-    ["include", "import_tasks", "include_tasks"]
-        .into_iter()
-        .find_map(|k| node.get(k).map(|v| (k, v)))
+/// A task's include keyword: its short name, the key as written (maybe FQCN), its value.
+struct IncludeKey<'n> {
+    /// `include`, `import_tasks` or `include_tasks`.
+    key: &'static str,
+    /// The key as written (`ansible.builtin.include_tasks`, …).
+    written: String,
+    /// The key's value (file name or argument mapping).
+    value: &'n Node,
+}
+
+/// The include keyword of a task mapping (short or FQCN form), if it is an include.
+fn include_key(node: &Node) -> Option<IncludeKey<'_>> {
+    const KEYS: [&str; 3] = ["include", "import_tasks", "include_tasks"];
+    node.as_map().unwrap_or_default().iter().find_map(|(k, v)| {
+        let written = k.key_string();
+        let key = KEYS
+            .into_iter()
+            .find(|s| *s == canonical_module_name(&written))?;
+        Some(IncludeKey {
+            key,
+            written,
+            value: v,
+        })
+    })
 }
 
 /// Loop terms that are a literal list without templates (usable at load time).
@@ -765,6 +798,22 @@ fn finish_inheritance(
         let mut vars = ctx.vars.clone();
         vars.extend(std::mem::take(&mut task.vars));
         task.vars = vars;
+    }
+}
+
+/// `notify` of an `import_tasks`: every imported task (and block child) notifies too.
+fn add_notify(task: &mut Task, notify: &[String]) {
+    if notify.is_empty() {
+        return;
+    }
+    match task.block.as_mut() {
+        Some(block) => block
+            .block
+            .iter_mut()
+            .chain(block.rescue.iter_mut())
+            .chain(block.always.iter_mut())
+            .for_each(|t| add_notify(t, notify)),
+        None => push_unique(&mut task.notify, notify.iter().cloned()),
     }
 }
 
