@@ -201,3 +201,26 @@ fn the_setting_decides_only_for_marker_free_playbooks_and_is_checked() {
         "$FLOCK_DIALECT"
     );
 }
+
+/// With no inventory anywhere, a modern run goes on with only the implicit localhost after
+/// ansible-core's warning (ansible-core's runme.sh targets rely on it); `flock play` (1.2)
+/// still stops, as 1.2 did, and names the problem.
+#[test]
+fn no_inventory_means_implicit_localhost_in_modern_runs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("p.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"on {{ inventory_hostname }}\"\n",
+    )
+    .expect("playbook");
+    let (code, out, err) = flock(d, &["playbook", "p.yml"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        err.contains("No inventory was parsed, only implicit localhost is available"),
+        "{err}"
+    );
+    assert!(out.contains("\"msg\": \"on localhost\""), "{out}");
+    let (code, out, err) = flock(d, &["playbook", "--dialect", "1.2", "p.yml"]);
+    assert_ne!(code, Some(0), "1.2 needs an inventory: {out}{err}");
+}

@@ -1,9 +1,9 @@
 //! Issue 18 item 9: every input of the fuzz corpora (`fuzz/corpus/TARGET/`) and every former
 //! crash, hang or out-of-memory input (`fuzz/regressions/TARGET/`) runs through the same entry
 //! points as `cargo fuzz` (fuzz/fuzz_targets/entries.rs), on the stable toolchain, so a
-//! regression shows in CI without nightly. A panic fails the test; each input gets 20 s, far
-//! above what any takes (the slowest, a large host range, ~3 s in a debug build on a loaded
-//! machine): a hang check. The quadratic host range the fuzzer found is checked by
+//! regression shows in CI without nightly. A panic fails the test; each input gets 60 s, far
+//! above what any takes (the slowest, a 313,134-host range, 1.1 s in a debug build on an idle
+//! machine; 23 s was seen with seven other builds running): a hang check, not a speed target. The quadratic host range the fuzzer found is checked by
 //! `inventory::tests::large_host_ranges_are_read_in_linear_time`.
 
 #[path = "../fuzz/fuzz_targets/entries.rs"]
@@ -42,7 +42,7 @@ fn fuzz_corpora_and_former_crashes_replay_cleanly() {
             run(&data);
             let took = start.elapsed();
             assert!(
-                took < Duration::from_secs(20),
+                took < Duration::from_secs(60),
                 "{name}: {} took {took:?}",
                 p.display()
             );

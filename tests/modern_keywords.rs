@@ -10,6 +10,9 @@
 //! `ansible_failed_task` / `ansible_failed_result` in `rescue`, `ansible_check_mode`. `serial`
 //! lists and percentages, `order`, `ansible_play_batch` / `ansible_play_hosts(_all)`.
 //! `command`/`shell` stopped by `creates`/`removes` (ok, ansible-core's result), `h1 -> h2`.
+//! Play-level `check_mode` over `--check`, task-level over both, `command` in check mode;
+//! `module_defaults` on the play, a block (extending the play's) and FQCN names; `throttle`
+//! (at most that many hosts at once under `-f 3`; a non-integer stops the run).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -254,6 +257,63 @@ const RESULTS: &str = r#"
       ignore_errors: true
     - command: echo self
       delegate_to: h1
+"#;
+
+const PLAY_KEYWORDS: &str = r#"
+- hosts: all
+  gather_facts: false
+  check_mode: true
+  module_defaults:
+    ansible.builtin.file:
+      mode: "0600"
+  tasks:
+    - name: in check mode
+      command: echo ran
+      register: out
+    - debug: msg="{{ out.msg }} [{{ out.stdout }}] {{ out.rc }}"
+    - name: task check_mode wins
+      command: echo ran
+      register: out
+      check_mode: false
+    - debug: var=out.stdout
+    - name: play default mode
+      file: path={{ dir }}/f-{{ inventory_hostname }} state=touch
+      check_mode: false
+    - block:
+        - name: block default mode
+          file: path={{ dir }}/g-{{ inventory_hostname }} state=touch
+      module_defaults:
+        file:
+          state: touch
+          mode: "0640"
+      check_mode: false
+    - name: modes
+      shell: stat -c '%n %a' {{ dir }}/f-* {{ dir }}/g-* | sed 's|.*/||'
+      register: modes
+      check_mode: false
+      changed_when: false
+    - debug: var=modes.stdout_lines
+- hosts: all
+  gather_facts: false
+  check_mode: false
+  tasks:
+    - name: play check_mode false beats --check
+      command: echo ran
+      register: out
+    - debug: var=out.stdout
+"#;
+
+/// `throttle: 1` under `-f 3`: each host's start and end lines are never interleaved.
+const THROTTLE: &str = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: one at a time
+      shell: echo start {{ inventory_hostname }} >> {{ dir }}/every; sleep 0.3; echo end {{ inventory_hostname }} >> {{ dir }}/every
+      throttle: "{{ 1 }}"
+    - name: bad throttle
+      debug: msg=x
+      throttle: "{{ 'nope' }}"
 "#;
 
 /// The lines both tools print, timings removed (ansible-core's `[ERROR]` excerpts and its
@@ -553,4 +613,75 @@ fn invalid_register_names_are_refused_at_load_as_ansible_core_does() {
         ),
         "{err}"
     );
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn play_check_mode_and_module_defaults_match_ansible_core() {
+    let (core, flock, _) = side_by_side(PLAY_KEYWORDS, &["--check"]);
+    assert!(
+        core.stdout
+            .contains("\"msg\": \"Command would have run if not in check mode [] 0\""),
+        "{}",
+        core.stdout
+    );
+    assert!(core.stdout.contains("\"f-h1 600\""), "{}", core.stdout);
+    assert!(core.stdout.contains("\"g-h1 640\""), "{}", core.stdout);
+    assert_eq!(flock.lines, core.lines, "flock:\n{}", flock.stdout);
+    assert_eq!(flock.code, core.code);
+}
+
+/// Start/end lines of one host follow each other when at most one host runs at a time.
+fn one_at_a_time(log: &str) -> bool {
+    let lines: Vec<&str> = log.lines().collect();
+    lines.len() == 6
+        && lines.chunks(2).all(|pair| {
+            let host = |l: &str| l.split_whitespace().nth(1).map(str::to_string);
+            pair[0].starts_with("start ")
+                && pair[1].starts_with("end ")
+                && host(pair[0]) == host(pair[1])
+        })
+}
+
+#[test]
+#[cfg_attr(
+    not(flock_ansible_core),
+    ignore = "needs ansible-core in /opt/flock-bench (scripts/test.sh)"
+)]
+fn throttle_limits_parallel_hosts_as_ansible_core_does() {
+    for tool in [
+        "/opt/flock-bench/bin/ansible-playbook",
+        env!("CARGO_BIN_EXE_flock"),
+    ] {
+        let dir = tempfile::tempdir().expect("dir");
+        let d = dir.path();
+        std::fs::write(d.join("hosts"), HOSTS).expect("hosts");
+        std::fs::write(d.join("p.yml"), THROTTLE).expect("playbook");
+        let extra = format!("dir={}", d.display());
+        let mut argv = vec![tool];
+        if tool.ends_with("flock") {
+            argv.push("playbook");
+        }
+        argv.extend(["-f", "3", "-i", "hosts", "p.yml", "-e", &extra]);
+        let out = Command::new(argv[0])
+            .args(&argv[1..])
+            .current_dir(d)
+            .env("ANSIBLE_NOCOLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        let log = std::fs::read_to_string(d.join("every")).unwrap_or_default();
+        assert!(one_at_a_time(&log), "{tool}: {log}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(
+                "[ERROR]: Failed to convert the throttle value to an integer: invalid literal for int() with base 10: 'nope'"
+            ),
+            "{tool}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+    }
 }

@@ -11,6 +11,7 @@ mod hoststate;
 mod includes;
 mod list;
 mod loopctl;
+mod moddefaults;
 mod nohosts;
 mod pause;
 mod play;
@@ -19,6 +20,7 @@ mod run;
 mod runonce;
 mod scope;
 mod task;
+mod throttle;
 mod varsfiles;
 
 pub use connect::Passwords;

@@ -613,8 +613,8 @@ impl Runner {
             RunOnce::FirstHostOnly => (&hosts[..1], &[][..]),
         };
         let outcomes: Vec<(String, HostOutcome)> = {
+            let forks = self.task_parallelism(play, task, hosts.first().map(String::as_str))?;
             let runner = TaskRunner::new(self, play, reach);
-            let forks = self.opts.forks.max(1);
             let all = stream::iter(hosts.iter())
                 .map(|h| {
                     let runner = &runner;

@@ -14,8 +14,7 @@ use crate::vars::VarStore;
 
 /// Runs a request to its exit code.
 pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
-    let inventory = Inventory::locate_and_load(req.opts.inventory.as_deref())
-        .map_err(|e| RunError::Msg(e.to_string()))?;
+    let located = Inventory::locate_and_load(req.opts.inventory.as_deref());
     let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars)
         .map_err(|e| RunError::Msg(e.to_string()))?;
     let forced = forced_dialect(&req.opts)?;
@@ -37,6 +36,7 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             }
             let dialect =
                 forced.unwrap_or_else(|| books.first().map(|b| b.dialect).unwrap_or_default());
+            let inventory = inventory_or_implicit(located, dialect)?;
             if req.opts.verbose > 0 {
                 if let Some(book) = books.first() {
                     eprintln!("{}", dialect_reason(book, dialect, &req.opts));
@@ -75,6 +75,8 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
         } => {
             let dialect = forced.unwrap_or(Dialect::Modern);
             let legacy = legacy_cli || dialect == Dialect::Legacy12;
+            let inventory =
+                inventory_or_implicit(located, if legacy { Dialect::Legacy12 } else { dialect })?;
             super::nohosts::check_adhoc(&inventory, &pattern, req.opts.limit.as_deref(), legacy)?;
             if list_hosts {
                 let hosts = inventory
@@ -100,6 +102,22 @@ pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
             }
             Ok(runner.finish(|_| None))
         }
+    }
+}
+
+/// The located inventory; when none was given or found, modern Ansible goes on with an empty one
+/// (only the implicit `localhost`) after ansible-core's warning, where 1.2 stopped.
+fn inventory_or_implicit(
+    located: Result<Inventory, crate::inventory::InventoryError>,
+    dialect: Dialect,
+) -> Result<Inventory, RunError> {
+    match located {
+        Ok(inv) => Ok(inv),
+        Err(crate::inventory::InventoryError::NotFound) if dialect == Dialect::Modern => {
+            eprintln!("[WARNING]: No inventory was parsed, only implicit localhost is available");
+            Ok(Inventory::empty_with_ungrouped())
+        }
+        Err(e) => Err(RunError::Msg(e.to_string())),
     }
 }
 
@@ -261,6 +279,7 @@ pub fn run_blocking(req: RunRequest) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let prefix = error_prefix(&req);
     match rt.block_on(run_request(req)) {
         Ok(code) => ExitCode::from(code),
         Err(RunError::Stop { msg, code }) => {
@@ -270,8 +289,28 @@ pub fn run_blocking(req: RunRequest) -> ExitCode {
             ExitCode::from(code)
         }
         Err(e) => {
-            eprintln!("ERROR: {e}");
+            eprintln!("{prefix}{e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// How a run's fatal error starts: ansible-core's `[ERROR]: ` for modern runs, 1.2's `ERROR: `
+/// for `flock play` and `--dialect 1.2`.
+fn error_prefix(req: &RunRequest) -> &'static str {
+    let legacy_cli = matches!(
+        req.kind,
+        RunKind::Adhoc {
+            legacy_cli: true,
+            ..
+        }
+    );
+    let dialect = match forced_dialect(&req.opts) {
+        Ok(Some(d)) => d,
+        _ => req.opts.dialect_without_markers.unwrap_or(Dialect::Modern),
+    };
+    match (legacy_cli, dialect) {
+        (false, Dialect::Modern) => "[ERROR]: ",
+        _ => "ERROR: ",
     }
 }

@@ -39,6 +39,8 @@ pub(crate) const MODERN_TASK_KEYS: &[&str] = &[
     "include_tasks",
     "include_role",
     "import_role",
+    "module_defaults",
+    "throttle",
 ];
 
 /// Play keywords that only exist in modern Ansible.
@@ -52,6 +54,26 @@ pub(crate) const MODERN_PLAY_KEYS: &[&str] = &[
     "environment",
     "no_log",
     "order",
+];
+
+/// Play keywords ansible-core added after 1.2 that 1.2 refused outright (also modern markers).
+pub(crate) const MODERN_ONLY_PLAY_KEYS: &[&str] = &[
+    "check_mode",
+    "diff",
+    "ignore_errors",
+    "run_once",
+    "gather_subset",
+    "gather_timeout",
+    "fact_path",
+    "force_handlers",
+    "ignore_unreachable",
+    "collections",
+    "module_defaults",
+    "throttle",
+    "timeout",
+    "debugger",
+    "become_exe",
+    "become_flags",
 ];
 
 /// Modules whose arguments are shell text where `$VAR` is ordinary shell syntax.

@@ -398,7 +398,9 @@ impl Loader<'_> {
         let pairs = node.as_map().unwrap_or_default();
         for (k, _) in pairs {
             let key = k.key_string();
-            if !PLAY_KEYWORDS.contains(&key.as_str()) {
+            if !PLAY_KEYWORDS.contains(&key.as_str())
+                && !detect::MODERN_ONLY_PLAY_KEYS.contains(&key.as_str())
+            {
                 return Err(LoadError::invalid(
                     &k.pos,
                     format!("{key} is not a legal parameter in an Ansible Playbook"),
@@ -407,7 +409,9 @@ impl Loader<'_> {
             if detect::LEGACY_PLAY_KEYS.contains(&key.as_str()) {
                 self.mark(&k.pos, format!("play keyword `{key}`"));
             }
-            if detect::MODERN_PLAY_KEYS.contains(&key.as_str()) {
+            if detect::MODERN_PLAY_KEYS.contains(&key.as_str())
+                || detect::MODERN_ONLY_PLAY_KEYS.contains(&key.as_str())
+            {
                 self.mark_modern(&k.pos, format!("play keyword `{key}`"));
             }
         }
@@ -482,7 +486,7 @@ impl Loader<'_> {
             .extend(self.parse_tasks(list("handlers"), &ctx)?);
         let tags = play.tags.clone();
         append_play_tags(&mut play, &tags);
-        inherit_play_no_log(&mut play);
+        inherit_play_task_keywords(&mut play, node, &ctx);
         Ok(play)
     }
 
@@ -684,31 +688,40 @@ impl RoleRef {
     }
 }
 
-/// Play `tags:` (a string is split on commas) appended to every task and handler.
-/// A play's `no_log:` applies to every task, block child and handler that does not set its own.
-fn inherit_play_no_log(play: &mut Play) {
-    fn fill(tasks: &mut [Task], no_log: &Value) {
-        for t in tasks {
-            if t.no_log.is_none() {
-                t.no_log = Some(no_log.clone());
-            }
-            if let Some(b) = &mut t.block {
-                fill(&mut b.block, no_log);
-                fill(&mut b.rescue, no_log);
-                fill(&mut b.always, no_log);
-            }
-        }
-    }
-    let Some(no_log) = play.no_log.clone() else {
+/// Task keywords set on the play (`no_log`, `check_mode`, `diff`, `ignore_errors`,
+/// `run_once`, `module_defaults`, `throttle`): every task that does not set its own inherits them, as block
+/// children inherit their block's.
+fn inherit_play_task_keywords(play: &mut Play, node: &Node, ctx: &TaskCtx) {
+    let value = |k: &str| node.get(k).map(Node::to_value);
+    let mut from = super::task::empty_task(node, ctx);
+    from.no_log = value("no_log");
+    from.check_mode = value("check_mode");
+    from.diff = value("diff");
+    from.ignore_errors = value("ignore_errors");
+    from.run_once = value("run_once");
+    from.module_defaults = value("module_defaults");
+    from.throttle = value("throttle");
+    let set = [
+        &from.no_log,
+        &from.check_mode,
+        &from.diff,
+        &from.ignore_errors,
+        &from.run_once,
+        &from.module_defaults,
+        &from.throttle,
+    ];
+    if set.iter().all(|v| v.is_none()) {
         return;
-    };
+    }
     for list in [
         &mut play.pre_tasks,
         &mut play.tasks,
         &mut play.post_tasks,
         &mut play.handlers,
     ] {
-        fill(list, &no_log);
+        for t in list.iter_mut() {
+            super::task::inherit_block_settings(t, &from);
+        }
     }
 }
 

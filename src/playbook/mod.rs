@@ -379,6 +379,11 @@ pub struct Task {
     pub diff: Option<Value>,
     /// `any_errors_fatal:`.
     pub any_errors_fatal: Option<Value>,
+    /// `module_defaults:` (modern; a mapping of module name or `group/NAME` to default
+    /// arguments, or a list of such mappings), inherited from the block and play, raw.
+    pub module_defaults: Option<Value>,
+    /// `throttle:` (modern): how many hosts run this task at once, raw.
+    pub throttle: Option<Value>,
     /// Task `vars:` plus include parameters / role params (1.2 "module vars"), raw.
     pub vars: Map,
     /// Where the task starts.

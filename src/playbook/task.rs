@@ -36,6 +36,8 @@ const BLOCK_KEYWORDS: &[&str] = &[
     "connection",
     "remote_user",
     "notify",
+    "module_defaults",
+    "throttle",
 ];
 
 /// Keys allowed on a task include (`include`, `import_tasks`, `include_tasks`).
@@ -301,6 +303,8 @@ impl Loader<'_> {
                 "check_mode" => task.check_mode = opt_value(v),
                 "diff" => task.diff = opt_value(v),
                 "any_errors_fatal" => task.any_errors_fatal = opt_value(v),
+                "module_defaults" => task.module_defaults = opt_value(v),
+                "throttle" => task.throttle = opt_value(v),
                 "vars" => task.vars.extend(mapping_to_map(v, "task vars")?),
                 "connection" | "transport" => task.connection = scalar_string(v),
                 "args" => {
@@ -469,6 +473,8 @@ impl Loader<'_> {
                 "environment" => block_task.environment = opt_value(v),
                 "ignore_errors" => block_task.ignore_errors = opt_value(v),
                 "any_errors_fatal" => block_task.any_errors_fatal = opt_value(v),
+                "module_defaults" => block_task.module_defaults = opt_value(v),
+                "throttle" => block_task.throttle = opt_value(v),
                 "delegate_to" => block_task.delegate_to = opt_value(v),
                 "run_once" => block_task.run_once = opt_value(v),
                 "no_log" => block_task.no_log = opt_value(v),
@@ -771,6 +777,8 @@ pub(crate) fn empty_task(node: &Node, ctx: &TaskCtx) -> Task {
         check_mode: None,
         diff: None,
         any_errors_fatal: None,
+        module_defaults: None,
+        throttle: None,
         vars: Map::new(),
         pos: node.pos.clone(),
         basedir: ctx.basedir.clone(),
@@ -817,8 +825,20 @@ fn add_notify(task: &mut Task, notify: &[String]) {
     }
 }
 
+/// `module_defaults` of a parent (play or block) and a child: the parent's entries first, the
+/// child's after them (so the child's win), as ansible-core extends the list.
+fn extend_module_defaults(parent: &Value, child: &Value) -> Value {
+    let as_list = |v: &Value| match v {
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    let mut items = as_list(parent);
+    items.extend(as_list(child));
+    Value::Array(items)
+}
+
 /// Block settings a child inherits when it does not set them itself.
-fn inherit_block_settings(child: &mut Task, block: &Task) {
+pub(crate) fn inherit_block_settings(child: &mut Task, block: &Task) {
     fn fill<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
         if slot.is_none() {
             slot.clone_from(from);
@@ -837,6 +857,11 @@ fn inherit_block_settings(child: &mut Task, block: &Task) {
     fill(&mut child.diff, &block.diff);
     fill(&mut child.connection, &block.connection);
     fill(&mut child.remote_user, &block.remote_user);
+    child.module_defaults = match (&block.module_defaults, child.module_defaults.take()) {
+        (Some(parent), Some(own)) => Some(extend_module_defaults(parent, &own)),
+        (parent, own) => own.or_else(|| parent.clone()),
+    };
+    fill(&mut child.throttle, &block.throttle);
     if let Some(b) = &mut child.block {
         for t in b.block.iter_mut().chain(&mut b.rescue).chain(&mut b.always) {
             inherit_block_settings(t, block);
