@@ -1,6 +1,10 @@
-//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts), `sysctl`.
+//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts), `sysctl`,
+//! `hostname`, `getent`, `cron`.
 
+pub mod cron;
 pub mod filesystem;
+pub mod getent;
+pub mod hostname;
 pub mod lvol;
 pub mod mount;
 pub mod seboolean;
@@ -17,4 +21,7 @@ pub static MODULES: &[&dyn Module] = &[
     &seboolean::SeBoolean,
     &setup::Setup,
     &sysctl::Sysctl,
+    &hostname::Hostname,
+    &getent::Getent,
+    &cron::Cron,
 ];
