@@ -264,3 +264,258 @@ fn cron_like_ansible_core() {
     assert_eq!(crontab(&b), before);
     assert_eq!(b.on(h, "ls /etc/cron.d | grep -c flock-x"), "0");
 }
+
+/// A SysV init script on the host: `sleep` as the daemon, a pid file, a log of the actions.
+const INIT_SCRIPT: &str = r#"#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          flockd
+# Required-Start:
+# Required-Stop:
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: flock test daemon
+### END INIT INFO
+PIDF=/run/flockd.pid
+running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
+case "$1" in
+  start) running && exit 0; sleep 600 >/dev/null 2>&1 & echo $! > "$PIDF"; echo start >> /root/flockd.log ;;
+  stop) running && kill "$(cat "$PIDF")"; rm -f "$PIDF"; echo stop >> /root/flockd.log ;;
+  restart) "$0" stop; "$0" start ;;
+  status) if running; then echo running; else exit 3; fi ;;
+  *) echo usage >&2; exit 2 ;;
+esac
+"#;
+
+/// `systemd`/`systemd_service` where systemd is not PID 1 (the lab): the init script started,
+/// enabled, stopped, disabled; ansible-core's argument checks; `service_facts` seeing it.
+#[test]
+fn systemd_without_systemd_and_service_facts() {
+    let b = Bench::new(1);
+    let h = &b.hosts[0];
+    b.on(
+        h,
+        &format!(
+            "cat > /etc/init.d/flockd <<'EOF'\n{INIT_SCRIPT}EOF\nchmod 755 /etc/init.d/flockd"
+        ),
+    );
+    let running = |b: &Bench| b.on(h, "/etc/init.d/flockd status");
+    let enabled = |b: &Bench| b.on(h, "ls /etc/rc2.d | grep -c '^S..flockd'");
+    let r = b.flock(
+        h,
+        "systemd",
+        "name=flockd state=started enabled=yes",
+        &["--check"],
+    );
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!((running(&b), enabled(&b)), (String::new(), "0".into()));
+    let r = b.flock(h, "systemd", "name=flockd state=started enabled=yes", &[]);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        (r["state"].clone(), r["enabled"].clone()),
+        ("started".into(), true.into())
+    );
+    assert_eq!(r["status"], serde_json::json!({}), "{r}");
+    assert_eq!((running(&b), enabled(&b)), ("running".into(), "1".into()));
+    let r = b.flock(
+        h,
+        "systemd_service",
+        "name=flockd state=started enabled=yes",
+        &[],
+    );
+    assert_eq!(r["changed"], false, "{r}");
+    // service_facts sees it running (service --status-all).
+    let (theirs, ours) = b.both(h, "service_facts", "", &[]);
+    assert_eq!(
+        ours["ansible_facts"]["services"]["flockd"],
+        serde_json::json!({"name": "flockd", "state": "running", "source": "sysv"}),
+        "{ours}"
+    );
+    assert_same(&theirs, &ours, &[], "service_facts");
+    let r = b.flock(h, "systemd", "name=flockd state=stopped enabled=no", &[]);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!((running(&b), enabled(&b)), (String::new(), "0".into()));
+    let r = b.flock(h, "systemd", "name=flockd state=stopped", &[]);
+    assert_eq!(r["changed"], false, "{r}");
+    assert!(r.get("enabled").is_none(), "{r}");
+    // daemon_reload alone: a warning, nothing else.
+    let r = b.flock(h, "systemd", "daemon_reload=yes", &[]);
+    assert_eq!(r["changed"], false, "{r}");
+    // Bad arguments: ansible-core's checks (run before it looks for systemctl).
+    for (args, msg) in [
+        (
+            "name=flockd",
+            "one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec",
+        ),
+        ("state=started", "missing parameter(s) required by 'state': name"),
+        (
+            "name=flock* state=started",
+            "This module does not currently support using glob patterns, found '*' in service name: flock*",
+        ),
+    ] {
+        let (theirs, ours) = b.both(h, "systemd", args, &[]);
+        assert_eq!(ours["msg"], msg, "{args}: {ours}");
+        assert_same(&theirs, &ours, &[], args);
+    }
+    let r = b.flock(h, "systemd", "name=flockd masked=yes", &[]);
+    assert_eq!(r["failed"], true, "{r}");
+    let r = b.flock(h, "systemd", "name=flockd state=bogus", &[]);
+    assert_eq!(r["failed"], true, "{r}");
+    assert_eq!(b.on(h, "cat /root/flockd.log"), "start\nstop");
+}
+
+/// `package_facts` (dpkg on Debian hosts: name, version, arch, category), `user`
+/// `password_lock`/`expires` side by side with ansible-core, `debconf`, `selinux` without
+/// SELinux and with a config file.
+#[test]
+fn package_facts_user_debconf_selinux_lvg() {
+    let b = Bench::new(1);
+    let h = &b.hosts[0];
+    // package_facts: what dpkg says, for a package every host has.
+    let r = b.flock(h, "package_facts", "", &["--check"]);
+    let bash = &r["ansible_facts"]["packages"]["bash"][0];
+    let want = b.on(
+        h,
+        "dpkg-query -W -f='${Version}|${Architecture}|${Section}' bash",
+    );
+    assert_eq!(
+        format!(
+            "{}|{}|{}",
+            bash["version"].as_str().unwrap_or(""),
+            bash["arch"].as_str().unwrap_or(""),
+            bash["category"].as_str().unwrap_or("")
+        ),
+        want,
+        "{bash}"
+    );
+    assert_eq!(bash["source"], "apt");
+    // rpm is installed on Debian hosts but holds nothing: a warning, apt's packages kept.
+    let r = b.flock(h, "package_facts", "manager=apt,rpm strategy=all", &[]);
+    assert_eq!(
+        r["ansible_facts"]["packages"]["bash"][0]["source"], "apt",
+        "{r}"
+    );
+    let r = b.flock(h, "package_facts", "manager=rpm", &[]);
+    assert_eq!(
+        r["msg"],
+        "Could not detect a supported package manager from the following list: ['rpm'], or the required Python library is not installed. Check warnings for details."
+    );
+    let (theirs, ours) = b.both(h, "package_facts", "manager=bogus", &[]);
+    assert_eq!(ours["msg"], "Unsupported package managers requested: bogus");
+    assert_same(&theirs, &ours, &[], "package_facts manager=bogus");
+
+    // user: expires and password_lock, ansible-core first then flock on a fresh account.
+    let hash = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+    let steps = [
+        format!("name=flocku password={hash} expires=1422403387"),
+        format!("name=flocku password={hash} expires=1422403387"),
+        "name=flocku password_lock=yes".to_string(),
+        "name=flocku password_lock=yes".to_string(),
+        "name=flocku password_lock=no expires=-1".to_string(),
+        "name=flocku expires=-1".to_string(),
+    ];
+    let shadow = |b: &Bench| b.on(h, "getent shadow flocku | cut -d: -f2,8");
+    let mut theirs_all = Vec::new();
+    for s in &steps {
+        theirs_all.push((b.ansible(h, "user", s, &[]), shadow(&b)));
+    }
+    b.on(h, "userdel -r flocku 2>/dev/null");
+    for (s, (theirs, sh)) in steps.iter().zip(&theirs_all) {
+        let ours = b.flock(h, "user", s, &[]);
+        assert_eq!(
+            ours["changed"], theirs["changed"],
+            "{s}: {ours} vs {theirs}"
+        );
+        assert_eq!(&shadow(&b), sh, "shadow after {s}");
+    }
+    assert_eq!(theirs_all[0].1, format!("{hash}:16463"));
+    assert_eq!(theirs_all[2].1, format!("!{hash}:16463"));
+    let r = b.flock(h, "user", "name=flocku expires=soon", &[]);
+    assert_eq!(r["failed"], true, "{r}");
+    let r = b.flock(h, "user", "name=flocku password_lock=yes", &["--check"]);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(shadow(&b), format!("{hash}:"));
+
+    // debconf: a question of a package the host has (tzdata), side by side.
+    let q = "name=tzdata question=tzdata/Areas vtype=select value=Asia";
+    let before = b.on(h, "debconf-show tzdata | grep Areas");
+    let ours = b.flock(h, "debconf", q, &["--check"]);
+    assert_eq!(ours["changed"], true, "{ours}");
+    assert_eq!(b.on(h, "debconf-show tzdata | grep Areas"), before);
+    let theirs = b.ansible(h, "debconf", q, &[]);
+    b.on(
+        h,
+        "echo 'tzdata tzdata/Areas select Etc' | debconf-set-selections",
+    );
+    let ours = b.flock(h, "debconf", q, &[]);
+    assert_eq!(ours["current"], theirs["current"], "{ours} vs {theirs}");
+    assert_eq!(ours["changed"], true);
+    assert_eq!(
+        b.on(h, "debconf-show tzdata | grep Areas"),
+        "* tzdata/Areas: Asia"
+    );
+    let (theirs, ours) = b.both(h, "debconf", q, &[]);
+    assert_eq!(ours["changed"], false, "{ours}");
+    assert_eq!(ours["changed"], theirs["changed"]);
+    let (theirs, ours) = b.both(h, "debconf", "name=tzdata question=tzdata/Areas", &[]);
+    assert_eq!(ours["failed"], true, "{ours}");
+    assert_same(&theirs, &ours, &[], "debconf required together");
+
+    // selinux: no SELinux on the host, then a config file with SELinux disabled at run time.
+    let r = b.flock(h, "selinux", "state=enforcing policy=targeted", &[]);
+    assert_eq!(r["msg"], "Unable to find file /etc/selinux/config", "{r}");
+    b.on(h, "mkdir -p /etc/selinux; printf '# kept\\nSELINUX=disabled\\nSELINUXTYPE=targeted\\n' > /etc/selinux/config");
+    let r = b.flock(
+        h,
+        "selinux",
+        "state=permissive policy=targeted",
+        &["--check"],
+    );
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        b.on(h, "grep ^SELINUX= /etc/selinux/config"),
+        "SELINUX=disabled"
+    );
+    let r = b.flock(h, "selinux", "state=permissive policy=targeted", &[]);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(r["reboot_required"], true, "{r}");
+    assert_eq!(
+        r["msg"],
+        "Config SELinux state changed from 'disabled' to 'permissive'"
+    );
+    assert_eq!(
+        b.on(h, "cat /etc/selinux/config"),
+        "# kept\nSELINUX=permissive\nSELINUXTYPE=targeted"
+    );
+    let r = b.flock(h, "selinux", "state=permissive policy=targeted", &[]);
+    assert_eq!(r["changed"], false, "{r}");
+    let r = b.flock(h, "selinux", "state=enforcing", &[]);
+    assert_eq!(r["msg"], "Policy is required if state is not 'disabled'");
+}
+
+/// `lvg`: the lab hosts have no block devices to give LVM (loop devices are the machine's), so
+/// only community.general's argument checks and check mode are exercised; nothing changes.
+#[test]
+fn lvg_arguments_and_check_mode() {
+    let b = Bench::new(1);
+    let h = &b.hosts[0];
+    let r = b.flock(h, "lvg", "vg=flockvg pvs=/dev/flock-none", &[]);
+    assert_eq!(r["msg"], "Device /dev/flock-none not found.", "{r}");
+    let r = b.flock(h, "lvg", "vg=flockvg", &[]);
+    assert_eq!(r["msg"], "No physical volumes given.", "{r}");
+    let r = b.flock(h, "lvg", "pvs=/dev/null", &[]);
+    assert_eq!(r["failed"], true, "{r}");
+    let r = b.flock(h, "lvg", "vg=flockvg reset_pv_uuid=yes", &[]);
+    assert_eq!(
+        r["msg"], "reset_pv_uuid is True but all of the following are missing: pvs",
+        "{r}"
+    );
+    // An absent group that is not there: ok. A device that exists, in check mode: changed.
+    let r = b.flock(h, "lvg", "vg=flockvg state=absent", &[]);
+    assert_eq!(r["changed"], false, "{r}");
+    let r = b.flock(h, "lvg", "vg=flockvg pvs=/dev/null", &["--check"]);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        b.on(h, "vgs --noheadings flockvg 2>&1 | grep -c 'not found'"),
+        "1"
+    );
+}

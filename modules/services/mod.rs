@@ -1,6 +1,7 @@
 //! The service family: `service`, `systemd`/`systemd_service`, `service_facts`.
 
 pub mod service;
+pub mod service_facts;
 pub mod systemd;
 
 use super::Module;
@@ -10,4 +11,5 @@ pub static MODULES: &[&dyn Module] = &[
     &service::SERVICE,
     &systemd::SYSTEMD,
     &systemd::SYSTEMD_SERVICE,
+    &service_facts::ServiceFacts,
 ];
