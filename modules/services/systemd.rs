@@ -57,20 +57,11 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
     file_common: false,
 });
 
-/// ansible-core's `required_one_of`, `required_by` and glob checks.
+/// ansible-core's `required_by` and glob checks.
 fn check_args(args: &ModuleArgs) -> Result<(), String> {
+    // ansible-core's `required_one_of` never fires: `daemon_reload`/`daemon_reexec` default
+    // to false, which counts as given.
     let set = |k: &str| args.get(k).is_some();
-    if !(set("state")
-        || set("enabled")
-        || set("masked")
-        || args.bool("daemon_reload", false)
-        || args.bool("daemon_reexec", false))
-    {
-        return Err(
-            "one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec"
-                .into(),
-        );
-    }
     for k in ["state", "enabled", "masked"] {
         if set(k) && !set("name") {
             return Err(format!("missing parameter(s) required by '{k}': name"));
