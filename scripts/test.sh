@@ -19,7 +19,7 @@ phase "Debian packages the tests use"
 apt_need openssh-server openssh-client iproute2 procps psmisc util-linux sudo openssl openvpn \
   dnsmasq-base busybox tftp-hpa curl git qemu-system-x86 ipxe-qemu pxelinux syslinux-common \
   e2fsprogs passwd init-system-helpers dnf rpm createrepo-c dpkg-dev mariadb-server \
-  mariadb-client gnupg python3 python3-venv python3-pip rabbitmq-server ruby
+  mariadb-client gnupg python3 python3-venv python3-pip rabbitmq-server ruby cron lvm2
 
 phase "oracles: PyYAML, Ansible 1.2, ansible-core"
 # PyYAML for the python3 on PATH (loader_yaml_pyyaml compares with it).

@@ -123,6 +123,60 @@ struct Account {
     hash: String,
     primary: String,
     groups: Vec<String>,
+    /// The shadow expiry (days since the epoch), -1 when unset.
+    expire_days: i64,
+}
+
+/// `YYYY-MM-DD` (UTC) of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
+pub fn date_of_day(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The `expires` argument (epoch seconds, a float) as ansible-core's type check reads it.
+fn expires_arg(args: &ModuleArgs) -> Result<Option<f64>, String> {
+    let Some(v) = args.get("expires") else {
+        return Ok(None);
+    };
+    let text = crate::modules::args::value_text(v);
+    text.trim().parse::<f64>().map(Some).map_err(|_| {
+        format!("argument 'expires' is of type <class 'str'> and we were unable to convert to float: could not convert string to float: '{text}'")
+    })
+}
+
+/// usermod's `-e` value for an expiry: empty (never) below the epoch, else the UTC date.
+fn expires_value(secs: f64) -> String {
+    if secs < 0.0 {
+        String::new()
+    } else {
+        date_of_day((secs.floor() as i64).div_euclid(86_400))
+    }
+}
+
+/// The `-e` option usermod needs to bring `current` (days, -1 unset) to `secs`, as ansible-core.
+fn expires_change(secs: f64, current: i64) -> Option<String> {
+    let want = expires_value(secs);
+    if secs < 0.0 {
+        return (current >= 0).then_some(want);
+    }
+    (current < 0 || date_of_day(current) != want).then_some(want)
+}
+
+/// The lock options ansible-core's usermod gets: `-L` to lock, `-U` to unlock.
+fn lock_option(lock: Option<bool>, hash: &str) -> Option<&'static str> {
+    match lock {
+        Some(true) if !hash.starts_with('!') => Some("-L"),
+        Some(false) if hash.starts_with('!') => Some("-U"),
+        _ => None,
+    }
 }
 
 fn query(name: &str, groups: &[String]) -> String {
@@ -130,6 +184,7 @@ fn query(name: &str, groups: &[String]) -> String {
     let mut s = format!(
         "if p=$(getent passwd {n}); then printf 'PW:%s\\n' \"$p\"; \
          printf 'SH:%s\\n' \"$(getent shadow {n} | cut -d: -f2)\"; \
+         printf 'EX:%s\\n' \"$(getent shadow {n} | cut -d: -f8)\"; \
          printf 'PG:%s\\n' \"$(getent group \"$(printf %s \"$p\" | cut -d: -f4)\" | cut -d: -f1)\"; \
          printf 'GS:%s\\n' \"$(id -Gn {n})\"; fi; "
     );
@@ -160,6 +215,8 @@ fn parse(out: &str) -> (Option<Account>, Vec<String>) {
         } else if let Some(a) = acct.as_mut() {
             if let Some(h) = l.strip_prefix("SH:") {
                 a.hash = h.to_string();
+            } else if let Some(e) = l.strip_prefix("EX:") {
+                a.expire_days = e.trim().parse().unwrap_or(-1);
             } else if let Some(g) = l.strip_prefix("PG:") {
                 a.primary = g.to_string();
             } else if let Some(gs) = l.strip_prefix("GS:") {
@@ -209,6 +266,20 @@ impl Module for User {
         }
         let uid = args.int("uid").map(|u| u.to_string());
         let password = args.str("password");
+        let expires = match expires_arg(args) {
+            Ok(e) => e,
+            Err(m) => return Ok(ModuleResult::failed(m)),
+        };
+        let lock = args
+            .get("password_lock")
+            .map(|_| args.bool("password_lock", false));
+        let locked = |p: &str| {
+            if lock == Some(true) {
+                format!("!{p}")
+            } else {
+                p.to_string()
+            }
+        };
         let mut cmd: Vec<String> = Vec::new();
         let s = |v: &str| v.to_string();
         match (&acct, present) {
@@ -235,8 +306,11 @@ impl Module for User {
                 if let Some(sh) = args.str("shell") {
                     cmd.extend([s("-s"), s(sh)]);
                 }
+                if let Some(e) = expires {
+                    cmd.extend([s("-e"), expires_value(e)]);
+                }
                 if let Some(p) = password {
-                    cmd.extend([s("-p"), s(p)]);
+                    cmd.extend([s("-p"), locked(p)]);
                 }
                 if args.bool("system", false) {
                     cmd.push(s("-r"));
@@ -302,10 +376,17 @@ impl Module for User {
                         m.extend([s("-s"), s(sh)]);
                     }
                 }
-                if let Some(p) = password {
-                    if args.str("update_password") != Some("on_create") && p != a.hash {
-                        m.extend([s("-p"), s(p)]);
-                    }
+                if let Some(e) = expires.and_then(|e| expires_change(e, a.expire_days)) {
+                    m.extend([s("-e"), e]);
+                }
+                let new_hash = password.filter(|p| {
+                    args.str("update_password") != Some("on_create")
+                        && p.trim_start_matches('!') != a.hash.trim_start_matches('!')
+                });
+                match (new_hash, lock_option(lock, &a.hash)) {
+                    (Some(p), _) => m.extend([s("-p"), locked(p)]),
+                    (None, Some(o)) => m.push(s(o)),
+                    (None, None) => {}
                 }
                 if !m.is_empty() {
                     cmd.push(s("usermod"));
@@ -380,6 +461,18 @@ impl Module for User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_dates_and_changes() {
+        assert_eq!(date_of_day(0), "1970-01-01");
+        assert_eq!(date_of_day(19_723), "2024-01-01");
+        assert_eq!(expires_value(1_422_403_387.0), "2015-01-28");
+        assert_eq!(expires_change(-1.0, -1), None);
+        assert_eq!(expires_change(-1.0, 100), Some(String::new()));
+        assert_eq!(expires_change(86_400.0 * 100.0, 100), None);
+        assert_eq!(lock_option(Some(true), "!$6$x"), None);
+        assert_eq!(lock_option(Some(false), "!$6$x"), Some("-U"));
+    }
 
     #[test]
     fn sha512_crypt_matches_glibc() {

@@ -6,6 +6,7 @@ pub mod apt_key;
 pub mod apt_repository;
 pub mod gem;
 pub mod package;
+pub mod package_facts;
 pub mod pip;
 pub mod yum;
 
@@ -17,6 +18,7 @@ pub static MODULES: &[&dyn Module] = &[
     &yum::DNF,
     &apt::Apt,
     &package::Package,
+    &package_facts::PackageFacts,
     &apt_repository::AptRepository,
     &apt_key::AptKey,
     &pip::Pip,

@@ -1,11 +1,14 @@
-//! `package`: installs or removes packages with the host's package manager — `yum` on Red Hat
-//! family hosts, `apt` on Debian family ones — chosen from the `ansible_pkg_mgr` fact when
-//! gathered (or `use=`), else by asking the host which tool it has.
+//! `package`: installs or removes packages with the host's package manager — `yum`/`dnf` on Red
+//! Hat family hosts, `apt` on Debian family ones — chosen as ansible-core's action does: `use=`,
+//! else the `ansible_package_use` variable, else the `pkg_mgr` fact when gathered, else the
+//! fact gathered for this task (`setup` filtered to `ansible_pkg_mgr`), which decides by OS
+//! family first (a Debian host with a `dnf` program still uses apt).
 
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
 
+use crate::modules::system::setup::gather_facts;
 use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
 };
@@ -28,6 +31,45 @@ static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
     file_common: false,
 });
 
+/// A string variable of the task, or the same key inside `ansible_facts`.
+fn var_or_fact<'v>(vars: &'v Map, var: &str, fact: &str) -> Option<&'v str> {
+    let direct = vars.get(var).and_then(Value::as_str);
+    let in_facts = || match vars.get("ansible_facts") {
+        Some(Value::Object(f)) => f.get(fact).and_then(Value::as_str),
+        _ => None,
+    };
+    direct.or_else(in_facts).filter(|s| !s.is_empty())
+}
+
+/// The backend module's name (`Err`: the task's failure message), as ansible-core's `package`
+/// action picks it.
+async fn backend(
+    ctx: &ModuleContext<'_>,
+    args: &ModuleArgs,
+) -> Result<Result<String, String>, ModuleError> {
+    if let Some(u) = args.str("use").filter(|u| *u != "auto") {
+        return Ok(Ok(u.to_string()));
+    }
+    if let Some(u) = ctx.vars.get("ansible_package_use").and_then(Value::as_str) {
+        return Ok(Ok(u.to_string()));
+    }
+    if let Some(f) = var_or_fact(ctx.vars, "ansible_pkg_mgr", "pkg_mgr") {
+        return Ok(Ok(f.to_string()));
+    }
+    let facts = match gather_facts(&ctx.remote, "ansible_pkg_mgr").await? {
+        Ok(f) => f,
+        Err(msg) => {
+            return Ok(Err(format!(
+                "Failed to fetch ansible_pkg_mgr to determine the package action backend: {msg}"
+            )))
+        }
+    };
+    Ok(match facts.get("ansible_pkg_mgr").and_then(Value::as_str) {
+        Some(m) => Ok(m.to_string()),
+        None => Err("Could not detect a package manager. Try using the \"use\" option.".into()),
+    })
+}
+
 #[async_trait]
 impl Module for Package {
     fn name(&self) -> &'static str {
@@ -41,30 +83,17 @@ impl Module for Package {
         ctx: &ModuleContext<'_>,
         args: &ModuleArgs,
     ) -> Result<ModuleResult, ModuleError> {
-        let mut tool = match args.str("use") {
-            Some(u) if u != "auto" => u.to_string(),
-            _ => ctx
-                .vars
-                .get("ansible_pkg_mgr")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string(),
+        let tool = match backend(ctx, args).await? {
+            Ok(t) => t,
+            Err(msg) => return Ok(ModuleResult::failed(msg)),
         };
-        if tool.is_empty() || tool == "unknown" {
-            let out = ctx
-                .remote
-                .sh("for t in yum dnf apt-get; do command -v $t >/dev/null 2>&1 && { echo $t; exit 0; }; done; true")
-                .await?;
-            tool = out.stdout_str().trim().replace("apt-get", "apt");
-        }
         let module: &dyn Module = match tool.as_str() {
             "yum" => &super::yum::YUM,
             "dnf" => &super::yum::DNF,
             "apt" => &super::apt::Apt,
-            "" => return Ok(ModuleResult::failed("could not find a package manager (yum, dnf or apt-get) on the host")),
             other => {
                 return Ok(ModuleResult::failed(format!(
-                    "package manager `{other}` is not supported by flock's package module (yum, dnf, apt)"
+                    "Could not find a matching action for the \"{other}\" package manager."
                 )))
             }
         };

@@ -13,15 +13,13 @@ use crate::modules::{
     ArgKind, ArgSpec, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult, OptSpec,
 };
 
-/// The `service` module (also answers to `systemd`/`systemd_service` with the same options).
+/// The `service` module.
 pub struct Service {
     name: &'static str,
 }
 
 /// `service`.
 pub static SERVICE: Service = Service { name: "service" };
-/// `systemd` (same implementation; uses systemd when it runs).
-pub static SYSTEMD: Service = Service { name: "systemd" };
 
 static SPEC: LazyLock<ArgSpec> = LazyLock::new(|| ArgSpec {
     options: vec![

@@ -1,9 +1,16 @@
-//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts), `sysctl`.
+//! The system family: `mount`, `filesystem`, `lvol`, `seboolean`, `setup` (facts), `sysctl`,
+//! `hostname`, `getent`, `cron`, `selinux`, `debconf`, `lvg`.
 
+pub mod cron;
+pub mod debconf;
 pub mod filesystem;
+pub mod getent;
+pub mod hostname;
+pub mod lvg;
 pub mod lvol;
 pub mod mount;
 pub mod seboolean;
+pub mod selinux;
 pub mod setup;
 pub mod sysctl;
 
@@ -17,4 +24,10 @@ pub static MODULES: &[&dyn Module] = &[
     &seboolean::SeBoolean,
     &setup::Setup,
     &sysctl::Sysctl,
+    &hostname::Hostname,
+    &getent::Getent,
+    &cron::Cron,
+    &selinux::Selinux,
+    &debconf::Debconf,
+    &lvg::Lvg,
 ];

@@ -1286,7 +1286,12 @@ fn single_outcome_with_item(r: &mut ItemResult, item: Option<String>) -> HostOut
 pub fn unified_diff(d: &crate::modules::FileDiff) -> String {
     let diff = similar::TextDiff::from_lines(&d.before, &d.after);
     let mut out = String::new();
-    out.push_str(&format!("--- before: {}\n+++ after: {}\n", d.path, d.path));
+    if d.path.is_empty() {
+        // A diff of no file (`hostname`, `cron` of a user): ansible-core's bare headers.
+        out.push_str("--- before\n+++ after\n");
+    } else {
+        out.push_str(&format!("--- before: {}\n+++ after: {}\n", d.path, d.path));
+    }
     for hunk in diff.unified_diff().context_radius(10).iter_hunks() {
         out.push_str(&hunk.to_string());
     }

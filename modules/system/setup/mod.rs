@@ -260,26 +260,12 @@ pub fn facts_from_output(out: &str) -> Map {
             f.insert(format!("ansible_ssh_host_key_{}_public", w[0]), json!(w[2]));
         }
     }
-    let pkg = get("pkgmgr")
-        .lines()
-        .filter_map(|p| {
-            Some(match p.trim() {
-                "/usr/bin/yum" => "yum",
-                "/usr/bin/dnf" => "dnf",
-                "/usr/bin/apt-get" => "apt",
-                "/usr/bin/zypper" => "zypper",
-                "/usr/bin/pacman" => "pacman",
-                "/bin/opkg" => "opkg",
-                "/opt/local/bin/pkgin" => "pkgin",
-                "/opt/local/bin/port" => "macports",
-                "/sbin/apk" => "apk",
-                "/usr/sbin/pkg" => "pkgng",
-                "/usr/sbin/swlist" => "SD-UX",
-                _ => return None,
-            })
-        })
-        .next_back()
-        .unwrap_or("unknown");
+    let family = f
+        .get("ansible_os_family")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let pkg = pkg_mgr(get("pkgmgr"), &family);
     f.insert("ansible_pkg_mgr".into(), json!(pkg));
     let py = get("python").trim();
     if !py.is_empty() {
@@ -303,9 +289,44 @@ pub fn facts_from_output(out: &str) -> Map {
     f
 }
 
+/// The package manager of the host as ansible-core's `PkgMgrFactCollector` decides it: the last
+/// of the known programs found, then the OS family's own tool wins (`apt` on Debian hosts even
+/// with dnf or zypper installed; on Red Hat hosts `dnf` when `/usr/bin/dnf` is there, else
+/// `yum`, which ansible-core no longer manages but flock does).
+pub fn pkg_mgr(found: &str, os_family: &str) -> &'static str {
+    let has = |p: &str| found.lines().any(|l| l.trim() == p);
+    let last = found
+        .lines()
+        .filter_map(|p| {
+            Some(match p.trim() {
+                "/usr/bin/yum" => "yum",
+                "/usr/bin/dnf" => "dnf",
+                "/usr/bin/apt-get" => "apt",
+                "/usr/bin/zypper" => "zypper",
+                "/usr/bin/pacman" => "pacman",
+                "/bin/opkg" => "opkg",
+                "/opt/local/bin/pkgin" => "pkgin",
+                "/opt/local/bin/port" => "macports",
+                "/sbin/apk" => "apk",
+                "/usr/sbin/pkg" => "pkgng",
+                "/usr/sbin/swlist" => "SD-UX",
+                _ => return None,
+            })
+        })
+        .next_back()
+        .unwrap_or("unknown");
+    match os_family {
+        "RedHat" if has("/usr/bin/dnf") => "dnf",
+        "RedHat" if has("/usr/bin/yum") => "yum",
+        "RedHat" => "unknown",
+        "Debian" => "apt",
+        _ => last,
+    }
+}
+
 /// Python's `socket.getfqdn()`: the first of the reverse lookup's names with a dot, else its
 /// canonical name, else the node name.
-fn fqdn_from(getent: &str, node: &str) -> String {
+pub(crate) fn fqdn_from(getent: &str, node: &str) -> String {
     let names: Vec<&str> = getent
         .lines()
         .next()
@@ -395,6 +416,16 @@ fn env_facts(text: &str) -> Map {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pkg_mgr_by_os_family() {
+        let deb = "/usr/bin/dnf\n/usr/bin/apt-get\n/usr/bin/zypper\n";
+        assert_eq!(pkg_mgr(deb, "Debian"), "apt");
+        assert_eq!(pkg_mgr(deb, "Suse"), "zypper");
+        assert_eq!(pkg_mgr("/usr/bin/yum\n/usr/bin/apt-get\n", "RedHat"), "yum");
+        assert_eq!(pkg_mgr("/usr/bin/yum\n/usr/bin/dnf\n", "RedHat"), "dnf");
+        assert_eq!(pkg_mgr("", "Gentoo"), "unknown");
+    }
 
     #[test]
     fn fqdn_like_python_getfqdn() {
