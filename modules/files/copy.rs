@@ -91,18 +91,23 @@ impl Module for Copy {
                 let mode = std::fs::metadata(&path)
                     .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777)
                     .unwrap_or(0o644);
-                match SourceFile::hash(&path) {
-                    Ok(f) => (
-                        Payload::File(f),
-                        Some((src.to_string(), path.display().to_string())),
-                        mode,
-                    ),
-                    Err(e) => {
-                        return Ok(ModuleResult::failed(format!(
-                            "Source {} not readable: {e}",
-                            path.display()
-                        )))
-                    }
+                let label = Some((src.to_string(), path.display().to_string()));
+                match vault_plaintext(&path, args.bool("decrypt", true)) {
+                    Ok(Some(plain)) => (Payload::Bytes(plain), label, mode),
+                    Err(msg) => return Ok(ModuleResult::failed(msg)),
+                    Ok(None) => match SourceFile::hash(&path) {
+                        Ok(f) => (
+                            Payload::File(f),
+                            Some((src.to_string(), path.display().to_string())),
+                            mode,
+                        ),
+                        Err(e) => {
+                            return Ok(ModuleResult::failed(format!(
+                                "Source {} not readable: {e}",
+                                path.display()
+                            )))
+                        }
+                    },
                 }
             }
             (None, None) => {
@@ -124,6 +129,23 @@ impl Module for Copy {
         }
         Ok(res)
     }
+}
+
+/// The plaintext of a vault-encrypted controller file when `decrypt` is on (ansible-core's
+/// default), decrypted with the run's secrets; `None` for other files. The error names the file.
+fn vault_plaintext(path: &std::path::Path, decrypt: bool) -> Result<Option<Vec<u8>>, String> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    if !decrypt || !crate::vault::is_encrypted(&head[..n]) {
+        return Ok(None);
+    }
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    crate::vault::plaintext_of(data)
+        .map(Some)
+        .map_err(|e| format!("{e}.\nOrigin: {}", path.display()))
 }
 
 /// A controller file to copy, hashed in one pass without being held in memory.

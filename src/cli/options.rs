@@ -105,6 +105,9 @@ pub struct RunOptions {
     /// Read the sudo password from this environment variable instead of prompting (scripts).
     #[arg(long = "become-pass-env", value_name = "VAR")]
     pub become_pass_env: Option<String>,
+    /// Vault passwords: `--vault-id`, `--vault-password-file`, `--ask-vault-pass`.
+    #[command(flatten)]
+    pub vault: crate::vault::cli::SecretArgs,
     /// Never start the remote agent (set by `flock agent clean`, which removes it).
     #[arg(skip)]
     pub no_agent: bool,

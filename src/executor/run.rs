@@ -14,6 +14,8 @@ use crate::vars::VarStore;
 
 /// Runs a request to its exit code.
 pub async fn run_request(req: RunRequest) -> Result<u8, RunError> {
+    let secrets = crate::vault::sources::collect(&req.opts.vault);
+    crate::vault::install_secrets(secrets.map_err(|e| RunError::Msg(e.to_string()))?);
     let located = Inventory::locate_and_load(req.opts.inventory.as_deref());
     let extra = crate::vars::parse_extra_vars(&req.opts.extra_vars)
         .map_err(|e| RunError::Msg(e.to_string()))?;

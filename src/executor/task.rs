@@ -981,6 +981,12 @@ impl<'r> TaskRunner<'r> {
                 Err(e) if self.dialect() == Dialect::Modern && e.undefined_name().is_some() => {
                     Value::String(format!("<< error 1 - {} >>", e.ansible_reason()))
                 }
+                Err(e) if crate::vault::undecryptable_use(&e.to_string()).is_some() => {
+                    let text = e.to_string();
+                    let why = crate::vault::undecryptable_use(&text).unwrap_or_default();
+                    let msg = format!("Task failed: Error while resolving `var` expression: {why}");
+                    return ItemResult::msg(Status::Failed, msg);
+                }
                 Err(_) => expr,
             };
             m.insert(var.to_string(), v);

@@ -726,10 +726,7 @@ fn is_yaml_text(path: &Path, text: &str) -> bool {
 }
 
 fn load_file(path: &Path) -> Result<Inventory, InventoryError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InventoryError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let text = crate::yaml::read_text(path)?;
     if is_yaml_text(path, &text) {
         let docs = crate::yaml::load_str(&text, path)?;
         yaml_inv::build(docs.first(), path)

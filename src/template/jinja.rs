@@ -210,6 +210,7 @@ fn make_env(mode: Mode) -> Environment<'static> {
     env.add_function("query", query_fn);
     env.add_function("q", query_fn);
     env.add_function("__flock_capture", capture_fn);
+    env.add_function(crate::vault::UNDECRYPTABLE_FN, undecryptable_fn);
     env
 }
 
@@ -381,6 +382,7 @@ const NOT_VARIABLES: &[&str] = &[
     "joiner",
     "debug",
     "__flock_capture",
+    crate::vault::UNDECRYPTABLE_FN,
 ];
 
 thread_local! {
@@ -609,6 +611,15 @@ fn capture_fn(v: MjValue) -> Result<MjValue, MjError> {
         }
     }
     Ok(MjValue::from(""))
+}
+
+/// A `!vault` value no secret decrypts fails where it is used, as in ansible-core (see
+/// [`crate::vault::undecryptable_marker`]).
+fn undecryptable_fn(origin: String, reason: String) -> Result<MjValue, MjError> {
+    Err(MjError::new(
+        ErrorKind::InvalidOperation,
+        crate::vault::undecryptable_message(&origin, &reason),
+    ))
 }
 
 fn run_lookup_from_jinja(args: &[MjValue]) -> Result<Vec<Value>, MjError> {

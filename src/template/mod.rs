@@ -311,6 +311,11 @@ impl Engine<'_> {
         let realpath = lookup::path_dwim(self.ctx.basedir, &path.to_string_lossy());
         let bytes =
             std::fs::read(&realpath).map_err(|_| TemplateError::Unreadable(realpath.clone()))?;
+        let bytes = crate::vault::plaintext_of(bytes).map_err(|e| TemplateError::File {
+            path: realpath.clone(),
+            line: 1,
+            msg: e.to_string(),
+        })?;
         let mut data =
             String::from_utf8(bytes).map_err(|_| TemplateError::NotUtf8(realpath.clone()))?;
         let mut warnings = Vec::new();

@@ -18,15 +18,12 @@ pub struct VaultArgs {
 /// Where vault passwords come from (the options ansible-vault and ansible-playbook share).
 #[derive(Args, Debug, Clone, Default)]
 pub struct SecretArgs {
-    /// A vault identity, `label@source` (source: a password file or `prompt`).
+    /// A vault identity, `[label@]source` (source: a password file, an executable script
+    /// printing the password, or `prompt`).
     #[arg(long = "vault-id")]
     pub vault_id: Vec<String>,
     /// A file holding the vault password.
-    #[arg(
-        long = "vault-password-file",
-        alias = "vault-pass-file",
-        env = "ANSIBLE_VAULT_PASSWORD_FILE"
-    )]
+    #[arg(long = "vault-password-file", alias = "vault-pass-file")]
     pub password_file: Vec<PathBuf>,
     /// Ask for the vault password.
     #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
@@ -289,22 +286,9 @@ impl Mode0600 for std::fs::OpenOptions {
     }
 }
 
-/// The secrets given by `--vault-id`, `--vault-password-file` (or its environment variable) and
-/// `--ask-vault-pass`, in that order.
+/// The secrets of every source given (see [`super::sources`]); at least one is needed here.
 pub fn load_secrets(args: &SecretArgs) -> Result<Vec<VaultSecret>, VaultCliError> {
-    let mut out = Vec::new();
-    for id in &args.vault_id {
-        out.push(secret_from_id(id)?);
-    }
-    for file in &args.password_file {
-        out.push(VaultSecret::new(DEFAULT_LABEL, read_password_file(file)?));
-    }
-    if args.ask {
-        out.push(VaultSecret::new(
-            DEFAULT_LABEL,
-            prompt_password("Vault password: ")?,
-        ));
-    }
+    let out = super::sources::collect(args)?;
     if out.is_empty() {
         return Err(VaultCliError::Usage(
             "A vault password or secret must be specified (--vault-id, --vault-password-file or --ask-vault-pass)"
@@ -312,26 +296,6 @@ pub fn load_secrets(args: &SecretArgs) -> Result<Vec<VaultSecret>, VaultCliError
         ));
     }
     Ok(out)
-}
-
-/// `label@source` (or just `source`, label `default`); source `prompt` asks on the terminal.
-fn secret_from_id(id: &str) -> Result<VaultSecret, VaultCliError> {
-    let (label, source) = match id.split_once('@') {
-        Some((l, s)) => (l, s),
-        None => (DEFAULT_LABEL, id),
-    };
-    let password = if source == "prompt" {
-        prompt_password(&format!("Vault password ({label}): "))?
-    } else {
-        read_password_file(Path::new(source))?
-    };
-    Ok(VaultSecret::new(label, password))
-}
-
-/// A password file's contents with surrounding whitespace removed (as ansible-core does).
-fn read_password_file(path: &Path) -> Result<Vec<u8>, VaultCliError> {
-    let data = std::fs::read(path).map_err(io_err(path))?;
-    Ok(data.trim_ascii().to_vec())
 }
 
 fn prompt_password(prompt: &str) -> Result<Vec<u8>, VaultCliError> {
@@ -423,8 +387,10 @@ fn rekey(
 ) -> Result<(), VaultCliError> {
     let old = load_secrets(secrets)?;
     let new = match (new_vault_id, new_password_file) {
-        (Some(id), _) => secret_from_id(&id)?,
-        (None, Some(f)) => VaultSecret::new(DEFAULT_LABEL, read_password_file(&f)?),
+        (Some(id), _) => super::sources::secret_from_id(&id)?,
+        (None, Some(f)) => {
+            super::sources::secret_from_id(&format!("{DEFAULT_LABEL}@{}", f.display()))?
+        }
         (None, None) => VaultSecret::new(DEFAULT_LABEL, prompt_password("New Vault password: ")?),
     };
     if files.is_empty() {

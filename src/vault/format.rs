@@ -15,7 +15,7 @@ const BLOCK: usize = 16;
 const LINE_WIDTH: usize = 80;
 
 /// Why vault text could not be read or written. No variant carries decrypted data or a password.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum VaultError {
     /// The text does not start with `$ANSIBLE_VAULT;`.
     #[error("input is not vault encrypted data")]
@@ -29,6 +29,9 @@ pub enum VaultError {
     /// No secret's HMAC matched (ansible-core's wording).
     #[error("Decryption failed (no vault secrets were found that could decrypt)")]
     NoMatchingSecret,
+    /// Vault data was met but no secret was given (ansible-core's wording).
+    #[error("Attempting to decrypt but no vault secrets found")]
+    NoSecrets,
 }
 
 /// True when `data` is vault-encrypted (starts with the `$ANSIBLE_VAULT` header).

@@ -3,12 +3,20 @@
 //! AES-256-CTR over PKCS#7-padded plaintext, HMAC-SHA256 over the ciphertext, hexlified twice).
 //!
 //! The public surface is small: [`VaultSecret`] (a labelled password, never printed),
-//! [`encrypt`], [`decrypt`] and [`is_encrypted`]. The `flock vault` command lives in [`cli`].
+//! [`encrypt`], [`decrypt`] and [`is_encrypted`]; the run's secrets ([`install_secrets`],
+//! [`plaintext_of`]) for the loaders, read from the sources of [`sources`]. The `flock vault`
+//! command lives in [`cli`].
 
 pub mod cli;
 mod format;
+pub mod sources;
+mod store;
 
 pub use format::{decrypt, encrypt, is_encrypted, VaultError};
+pub use store::{
+    decrypt_with_run_secrets, install_secrets, plaintext_of, undecryptable_marker,
+    undecryptable_message, undecryptable_use, UNDECRYPTABLE_FN,
+};
 
 /// The vault id label ansible-core uses when none is given; it is written as format 1.1.
 pub const DEFAULT_LABEL: &str = "default";

@@ -352,6 +352,8 @@ enum ScalarTag<'t> {
     Implicit,
     Str,
     Core(&'t str),
+    /// Ansible's `!vault`: an encrypted string, decrypted with the run's secrets.
+    Vault,
     Other(String),
 }
 
@@ -367,6 +369,7 @@ fn classify_tag(tag: Option<&Tag>, style: ScalarStyle) -> ScalarTag<'_> {
             ScalarTag::Implicit
         }
         Some(t) if t.handle == CORE => ScalarTag::Core(&t.suffix),
+        Some(t) if t.handle == "!" && t.suffix == "vault" => ScalarTag::Vault,
         Some(t) => ScalarTag::Other(t.to_string()),
     }
 }
@@ -400,6 +403,7 @@ fn scalar(
             "value" => ImplicitTag::Value,
             other => return Err(no_constructor(pos, &format!("{CORE}{other}"))),
         },
+        ScalarTag::Vault => return vault_scalar(text, pos),
         ScalarTag::Other(t) => return Err(no_constructor(pos, &t)),
     };
     let bad = |what: &str| {
@@ -438,6 +442,19 @@ fn scalar(
     };
     Ok(Composed {
         node: Node::new(kind, pos),
+        is_merge: false,
+    })
+}
+
+/// A `!vault` scalar: its plaintext as a string node at the tag's position. One that no secret
+/// decrypts becomes a template failing where it is used (ansible-core decrypts lazily).
+fn vault_scalar(text: &str, pos: SourcePos) -> Result<Composed, YamlError> {
+    let value = match crate::vault::decrypt_with_run_secrets(text) {
+        Ok(plain) => String::from_utf8_lossy(&plain).into_owned(),
+        Err(e) => crate::vault::undecryptable_marker(&pos.to_string(), &e),
+    };
+    Ok(Composed {
+        node: Node::new(NodeKind::Str(value), pos),
         is_merge: false,
     })
 }

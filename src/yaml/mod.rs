@@ -74,6 +74,14 @@ pub enum YamlError {
         /// What.
         message: String,
     },
+    /// A whole-file encrypted file that the run's vault secrets cannot decrypt.
+    #[error("{path}: {source}")]
+    VaultFile {
+        /// The file.
+        path: PathBuf,
+        /// Why (no secrets, or none that decrypts).
+        source: crate::vault::VaultError,
+    },
     /// The events were well-formed but cannot be constructed (unknown tag, bad alias, merge of a
     /// non-mapping, unhashable key, expansion bomb).
     #[error("{pos}: YAML error: {message}")]
@@ -89,19 +97,33 @@ impl YamlError {
     /// The position of the error (the file start for I/O errors).
     pub fn pos(&self) -> SourcePos {
         match self {
-            YamlError::Io { path, .. } => SourcePos::file_start(path),
+            YamlError::Io { path, .. } | YamlError::VaultFile { path, .. } => {
+                SourcePos::file_start(path)
+            }
             YamlError::Syntax { pos, .. } | YamlError::Construct { pos, .. } => pos.clone(),
         }
     }
 }
 
-/// Read `path` (through symlinks) and load every document in it.
+/// Read `path` (through symlinks) and load every document in it; a whole-file vault-encrypted
+/// file is decrypted with the run's secrets first (see [`crate::vault::install_secrets`]).
 pub fn load_file(path: &Path) -> Result<Vec<Node>, YamlError> {
-    let text = std::fs::read_to_string(path).map_err(|e| YamlError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let text = read_text(path)?;
     load_str(&text, path)
+}
+
+/// The text of `path`, decrypted when it is vault data (as ansible-core's loader reads files).
+pub fn read_text(path: &Path) -> Result<String, YamlError> {
+    let io = |message: String| YamlError::Io {
+        path: path.to_path_buf(),
+        message,
+    };
+    let data = std::fs::read(path).map_err(|e| io(e.to_string()))?;
+    let data = crate::vault::plaintext_of(data).map_err(|source| YamlError::VaultFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(data).map_err(|_| io("stream did not contain valid UTF-8".into()))
 }
 
 /// Load every document of `src`; `path` is only used for positions.
