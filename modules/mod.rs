@@ -125,6 +125,14 @@ impl ModuleResult {
             ..Self::default()
         }
     }
+    /// Adds Ansible's `warnings` list, when there is any warning.
+    pub fn with_warnings(mut self, warnings: Vec<String>) -> Self {
+        if !warnings.is_empty() {
+            let list = warnings.into_iter().map(Value::String).collect();
+            self.data.insert("warnings".into(), Value::Array(list));
+        }
+        self
+    }
     /// Adds a result key.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.data.insert(key.to_string(), value.into());

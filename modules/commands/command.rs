@@ -105,6 +105,9 @@ async fn run_command(
         Kind::Argv(argv) => Value::Array(argv.iter().map(|a| Value::String(a.clone())).collect()),
         Kind::Shell(s, _) => Value::String(s.clone()),
     };
+    if ctx.check_mode && ctx.dialect == crate::template::Dialect::Modern {
+        return Ok(would_have_run(cmd_value));
+    }
     let mut pre = String::new();
     if let Some(c) = args.str("creates") {
         pre.push_str(&format!(
@@ -226,6 +229,24 @@ async fn run_command(
         .with("start", start)
         .with("end", end)
         .with("delta", delta))
+}
+
+/// ansible-core's result in check mode (reached without `creates`/`removes`): skipped, `rc` 0,
+/// empty output, no timings.
+fn would_have_run(cmd_value: Value) -> ModuleResult {
+    let mut r = ModuleResult::ok()
+        .with("cmd", cmd_value)
+        .with("stdout", "")
+        .with("stdout_lines", Vec::<Value>::new())
+        .with("stderr", "")
+        .with("stderr_lines", Vec::<Value>::new())
+        .with("rc", 0)
+        .with("start", Value::Null)
+        .with("end", Value::Null)
+        .with("delta", Value::Null);
+    r.skipped = true;
+    r.msg = Some("Command would have run if not in check mode".into());
+    r
 }
 
 /// ansible-core's result when `creates`/`removes` stopped the command: `ok`, not skipped,

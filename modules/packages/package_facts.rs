@@ -159,9 +159,7 @@ impl Module for PackageFacts {
             };
             let got = parse(m, list);
             if got.is_empty() {
-                warnings.push(Value::String(format!(
-                    "Found \"{m}\" but no associated packages"
-                )));
+                warnings.push(format!("Found \"{m}\" but no associated packages"));
                 continue;
             }
             found += 1;
@@ -182,11 +180,8 @@ impl Module for PackageFacts {
         }
         let mut facts = Map::new();
         facts.insert("packages".into(), Value::Object(packages));
-        let mut res = ModuleResult::ok().with("ansible_facts", Value::Object(facts));
-        if !warnings.is_empty() {
-            res.data.insert("warnings".into(), Value::Array(warnings));
-        }
-        Ok(res)
+        let res = ModuleResult::ok().with("ansible_facts", Value::Object(facts));
+        Ok(res.with_warnings(warnings))
     }
 }
 

@@ -365,9 +365,9 @@ async fn init_script_fallback(
         ("daemon_reexec", "daemon-reexec"),
     ] {
         if args.bool(flag, false) {
-            warnings.push(Value::String(format!(
+            warnings.push(format!(
                 "{verb} skipped: systemd is not running on this host"
-            )));
+            ));
         }
     }
     let name = args.str("name");
@@ -400,10 +400,7 @@ async fn init_script_fallback(
     if !res.failed {
         res.data.insert("status".into(), Value::Object(Map::new()));
     }
-    if !warnings.is_empty() {
-        res.data.insert("warnings".into(), Value::Array(warnings));
-    }
-    Ok(res)
+    Ok(res.with_warnings(warnings))
 }
 
 #[cfg(test)]

@@ -532,7 +532,7 @@ impl Module for Cron {
             Ok(o) => o,
             Err(m) => return Ok(ModuleResult::failed(m)),
         };
-        let mut res = match outcome {
+        let res = match outcome {
             Outcome::RemoveFile => {
                 remove_file(
                     ctx,
@@ -545,13 +545,7 @@ impl Module for Cron {
             }
             Outcome::Edit(changed) => write(ctx, args, &before, &tab, changed).await?,
         };
-        if !warnings.is_empty() {
-            res.data.insert(
-                "warnings".into(),
-                Value::Array(warnings.into_iter().map(Value::String).collect()),
-            );
-        }
-        Ok(res)
+        Ok(res.with_warnings(warnings))
     }
 }
 

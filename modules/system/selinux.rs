@@ -16,7 +16,6 @@ use crate::modules::{
     ArgKind, ArgSpec, FileAttrs, Module, ModuleArgs, ModuleContext, ModuleError, ModuleResult,
     OptSpec,
 };
-use crate::value::Value;
 
 /// The `selinux` module.
 pub struct Selinux;
@@ -227,13 +226,7 @@ impl Module for Selinux {
             .with("state", state)
             .with("reboot_required", p.reboot);
         res.msg = Some(p.msgs.join(", "));
-        if !p.warnings.is_empty() {
-            res.data.insert(
-                "warnings".into(),
-                Value::Array(p.warnings.into_iter().map(Value::String).collect()),
-            );
-        }
-        Ok(res)
+        Ok(res.with_warnings(p.warnings))
     }
 }
 

@@ -1082,10 +1082,12 @@ impl<'r> TaskRunner<'r> {
         };
         let task_check = task.check_mode.as_ref().map(truthy);
         let check = task_check.unwrap_or(self.r.opts.check);
-        if check && self.dialect() == Dialect::Modern && would_have_run(name, &args) {
-            return command_would_have_run(name, &args);
-        }
-        if check && matches!(name, "command" | "shell" | "raw" | "script") {
+        // Modern `command`/`shell` without `creates`/`removes` answer check mode themselves.
+        let module_checks = self.dialect() == Dialect::Modern
+            && matches!(name, "command" | "shell")
+            && args.str("creates").is_none()
+            && args.str("removes").is_none();
+        if check && !module_checks && matches!(name, "command" | "shell" | "raw" | "script") {
             let mut m = Map::new();
             m.insert("skipped".into(), Value::Bool(true));
             m.insert(
@@ -1173,46 +1175,6 @@ impl<'r> TaskRunner<'r> {
 }
 
 /// The task's module name without the `ansible.builtin.` prefix.
-/// A modern `command`/`shell` in check mode without `creates`/`removes`: ansible-core's module
-/// skips itself, saying the command would have run.
-fn would_have_run(module: &str, args: &crate::modules::ModuleArgs) -> bool {
-    matches!(module, "command" | "shell")
-        && args.str("creates").is_none()
-        && args.str("removes").is_none()
-}
-
-/// ansible-core's `command`/`shell` result in check mode (`skipped`, `rc` 0, empty output).
-fn command_would_have_run(module: &str, args: &crate::modules::ModuleArgs) -> ItemResult {
-    let line = args.free_form.clone().unwrap_or_default();
-    let cmd = match module {
-        "shell" => Value::String(line),
-        _ => Value::Array(
-            shlex::split(&line)
-                .unwrap_or_default()
-                .into_iter()
-                .map(Value::String)
-                .collect(),
-        ),
-    };
-    let mut m = Map::new();
-    m.insert("changed".into(), Value::Bool(false));
-    m.insert("stdout".into(), Value::String(String::new()));
-    m.insert("stderr".into(), Value::String(String::new()));
-    m.insert("rc".into(), Value::from(0));
-    m.insert("cmd".into(), cmd);
-    for k in ["start", "end", "delta"] {
-        m.insert(k.into(), Value::Null);
-    }
-    m.insert(
-        "msg".into(),
-        Value::String("Command would have run if not in check mode".into()),
-    );
-    m.insert("skipped".into(), Value::Bool(true));
-    m.insert("stdout_lines".into(), Value::Array(Vec::new()));
-    m.insert("stderr_lines".into(), Value::Array(Vec::new()));
-    ItemResult::new(Status::Skipped, m)
-}
-
 fn module_name(task: &Task) -> &str {
     task.module
         .strip_prefix("ansible.builtin.")

@@ -25,16 +25,16 @@ impl Runner {
         };
         let vars = self.task_host_vars(play, task, first);
         let ctx = self.templar_ctx(&vars, &task.basedir, None);
-        let value = self.templar.template_value(raw, &ctx).map_err(|e| {
-            RunError::Msg(format!(
-                "Failed to convert the throttle value to an integer: {e}"
-            ))
-        })?;
-        let throttle = throttle_number(&value).map_err(|why| {
-            RunError::Msg(format!(
-                "Failed to convert the throttle value to an integer: {why}"
-            ))
-        })?;
+        let throttle = self
+            .templar
+            .template_value(raw, &ctx)
+            .map_err(|e| e.to_string())
+            .and_then(|value| throttle_number(&value))
+            .map_err(|why| {
+                RunError::Msg(format!(
+                    "Failed to convert the throttle value to an integer: {why}"
+                ))
+            })?;
         Ok(match throttle {
             n if n > 0 => forks.min(n as usize),
             _ => forks,
